@@ -1,0 +1,89 @@
+// Lint is part of the build: strict, type-aware, and the layer table of DESIGN.md §3 as import zones.
+// Every rule here is an error; `npm run lint` passes --max-warnings 0.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+import prettier from 'eslint-config-prettier';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// Who may import whom (DESIGN.md §3). A layer missing from a `from` list may not be imported.
+const layers = {
+  'electron/common': [],
+  native: ['electron/common'],
+  'electron/engine': ['electron/common', 'native'],
+  'electron/cli': ['electron/engine', 'electron/common', 'native'],
+  'electron/main': ['electron/engine', 'electron/common', 'native'],
+  'electron/preload': ['electron/common'],
+  renderer: ['electron/common'],
+};
+const allLayers = Object.keys(layers);
+const zones = Object.entries(layers).map(([target, allowed]) => ({
+  target: `./${target}`,
+  from: allLayers.filter((l) => l !== target && !allowed.includes(l)).map((l) => `./${l}`),
+  message: `Layering (DESIGN.md §3): ${target} may import only ${allowed.join(', ') || 'nothing outside itself'}.`,
+}));
+
+const noElectron = {
+  paths: [{ name: 'electron', message: 'Only electron/main and electron/preload may import electron.' }],
+  patterns: [{ group: ['electron/*'], message: 'Only electron/main and electron/preload may import electron.' }],
+};
+
+export default tseslint.config(
+  {
+    ignores: ['dist/**', 'node_modules/**', 'renderer/dist/**', 'test-results/**', 'bench/results/**', 'bin/**'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: root },
+    },
+    plugins: { 'import-x': importX },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { basePath: root, zones }],
+      'import-x/no-default-export': 'error',
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['electron/common/**', 'native/**', 'electron/engine/**', 'electron/cli/**', 'renderer/**'],
+    rules: { 'no-restricted-imports': ['error', noElectron] },
+  },
+  {
+    // The renderer sees the engine's world only as types (DESIGN.md §3): no runtime import from electron/.
+    files: ['renderer/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/electron/**'], allowTypeImports: true, message: 'renderer imports common as `import type` only.' }] },
+      ],
+    },
+  },
+  {
+    // The CLI and benches talk to people on stdout/stderr on purpose.
+    files: ['electron/cli/**', 'bench/**', 'test/**'],
+    rules: { 'no-console': 'off' },
+  },
+  {
+    files: ['test/**', 'bench/**'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    files: ['build/**/*.js', 'build/**/*.ts', 'bin/**'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ['build/**'],
+    rules: { 'import-x/no-default-export': 'off' },
+  },
+  prettier,
+);

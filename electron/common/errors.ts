@@ -1,0 +1,83 @@
+/**
+ * Coded errors shared by every layer. A code is a closed union so callers can switch on it
+ * exhaustively; the message is for people; `context` carries machine-readable detail and never secrets.
+ * Electron drops error classes across IPC and the socket carries JSON, so every boundary converts an
+ * AevError to `{ code, message }` (see `toErrorBody`).
+ */
+export const ERROR_CODES = [
+  // usage and configuration
+  'E_USAGE',
+  'E_CONFIG',
+  'E_IO',
+  'E_PERMISSIONS',
+  'E_INTERNAL',
+  'E_TIMEOUT',
+  // daemon lifecycle
+  'E_DAEMON_LOCKED',
+  'E_DAEMON_UNREACHABLE',
+  'E_SHUTTING_DOWN',
+  // protocol (socket and HTTP endpoint)
+  'E_BAD_JSON',
+  'E_FRAME_TOO_LARGE',
+  'E_UNKNOWN_TYPE',
+  'E_SCHEMA',
+  'E_NOT_HELLO',
+  'E_PROTOCOL_VERSION',
+  'E_WRONG_API',
+  'E_UNKNOWN_METHOD',
+  'E_TOO_MANY_CONNECTIONS',
+  'E_RATE_LIMITED',
+  'E_UNAUTHORIZED',
+  'E_NOT_FOUND',
+  'E_NOT_RECORDING',
+  // vault
+  'E_VAULT_MISSING',
+  'E_VAULT_EXISTS',
+  'E_VAULT_LOCKED',
+  'E_BAD_PASSPHRASE',
+  'E_KEYRING_INSECURE',
+  'E_KEYRING_UNAVAILABLE',
+  'E_OBJECT_CORRUPT',
+  'E_OBJECT_MISSING',
+  'E_DISK_FULL',
+  // settings files we merge into (agent hooks)
+  'E_SETTINGS_PARSE',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorBody {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+export class AevError extends Error {
+  readonly code: ErrorCode;
+  readonly context: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, context?: Readonly<Record<string, unknown>>, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'AevError';
+    this.code = code;
+    this.context = context;
+  }
+}
+
+export function isAevError(value: unknown): value is AevError {
+  return value instanceof AevError;
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** Converts anything thrown into a body that is safe to send to a client or print. */
+export function toErrorBody(error: unknown): ErrorBody {
+  if (error instanceof AevError) return { code: error.code, message: error.message };
+  return { code: 'E_INTERNAL', message: 'internal error' };
+}
+
+/** For exhaustive switches over unions: the compiler proves this is unreachable. */
+export function assertNever(value: never, what = 'value'): never {
+  throw new AevError('E_INTERNAL', `unexpected ${what}: ${String(value)}`);
+}
