@@ -46,7 +46,7 @@ export default tseslint.config(
       'import-x/no-restricted-paths': ['error', { basePath: root, zones }],
       'import-x/no-default-export': 'error',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
-      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
@@ -62,7 +62,15 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/electron/**'], allowTypeImports: true, message: 'renderer imports common as `import type` only.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/electron/**'],
+              allowTypeImports: true,
+              message: 'renderer imports common as `import type` only.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -40,8 +40,14 @@ export const ERROR_CODES = [
   'E_OBJECT_CORRUPT',
   'E_OBJECT_MISSING',
   'E_DISK_FULL',
+  'E_VAULT_CORRUPT',
   // settings files we merge into (agent hooks)
   'E_SETTINGS_PARSE',
+  // time-stamping (RFC 3161): transient (retry later) vs permanent failures of a TSA
+  'E_TSA_UNAVAILABLE',
+  'E_TSA_PROTOCOL',
+  'E_TSA_REJECTED',
+  'E_TSA_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

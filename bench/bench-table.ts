@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** One measured figure, printed beside its target and a baseline measured on the same machine. */
+export interface BenchRow {
+  readonly name: string;
+  readonly figure: number;
+  readonly unit: string;
+  readonly target: string;
+  readonly met: boolean;
+  readonly baseline: string;
+  readonly note?: string;
+}
+
+export function printTable(rows: readonly BenchRow[]): void {
+  const header = ['benchmark', 'figure', 'target', 'met', 'baseline (same machine)'];
+  const lines = rows.map((r) => [
+    r.name,
+    `${formatNumber(r.figure)} ${r.unit}`,
+    r.target,
+    r.met ? 'yes' : 'NO',
+    r.baseline,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const fmt = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
+  console.log(fmt(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const l of lines) console.log(fmt(l));
+  for (const r of rows) if (r.note !== undefined) console.log(`  ${r.name}: ${r.note}`);
+}
+
+export function machineLine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.versions.node}`;
+}
+
+export function writeResults(name: string, rows: readonly BenchRow[]): string {
+  const dir = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  fs.writeFileSync(
+    file,
+    `${JSON.stringify({ at: new Date().toISOString(), machine: machineLine(), rows }, null, 2)}\n`,
+  );
+  return file;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+function formatNumber(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  return Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2);
+}

@@ -1,0 +1,66 @@
+// `aev hook` cost per tool call: the whole process (start, read stdin, connect, durable ack, exit)
+// beside bare `node -e 0` as its floor. Target: within 30 ms of the floor.
+import { spawnSync } from 'node:child_process';
+import { AEV, startBenchDaemon } from './bench-daemon.ts';
+import type { BenchRow } from './bench-table.ts';
+import { machineLine, percentile, printTable, writeResults } from './bench-table.ts';
+
+const RUNS = 40;
+
+function timeRuns(args: string[], env: NodeJS.ProcessEnv, input: string): number[] {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS + 3; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, args, { env, input });
+    const ms = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${String(r.status)}: ${r.stderr.toString()}`);
+    if (i >= 3) times.push(ms); // warm the page cache first
+  }
+  return times.sort((a, b) => a - b);
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const daemon = await startBenchDaemon();
+  try {
+    const input = JSON.stringify({
+      session_id: 'bench',
+      transcript_path: '/t.jsonl',
+      cwd: '/w',
+      hook_event_name: 'PreToolUse',
+      tool_name: 'Bash',
+      tool_use_id: 'toolu_1',
+      tool_input: { command: 'ls' },
+    });
+    const floor = timeRuns(['-e', '0'], daemon.env, '');
+    const hook = timeRuns([AEV, 'hook'], daemon.env, input);
+    const overhead = percentile(hook, 50) - percentile(floor, 50);
+    return [
+      {
+        name: 'aev hook, whole process (median)',
+        figure: percentile(hook, 50),
+        unit: 'ms',
+        target: '—',
+        met: true,
+        baseline: `node -e 0: ${percentile(floor, 50).toFixed(1)} ms`,
+      },
+      {
+        name: 'aev hook above bare Node (median)',
+        figure: overhead,
+        unit: 'ms',
+        target: '<= 30 ms',
+        met: overhead <= 30,
+        baseline: `p90 ${(percentile(hook, 90) - percentile(floor, 90)).toFixed(1)} ms above node -e 0 p90`,
+        note: `${RUNS} runs each, event acknowledged durably by a running daemon`,
+      },
+    ];
+  } finally {
+    await daemon.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
+  const rows = await run();
+  console.log(machineLine());
+  printTable(rows);
+  console.log(`results: ${writeResults('hook-startup', rows)}`);
+}

@@ -1,0 +1,17 @@
+// `npm run bench`: every benchmark, one table, results also as JSON under bench/results/.
+import { machineLine, printTable, writeResults } from './bench-table.ts';
+import type { BenchRow } from './bench-table.ts';
+import { run as hookStartup } from './hook-startup.ts';
+import { run as ingest } from './ingest.ts';
+
+const rows: BenchRow[] = [];
+for (const [name, bench] of [
+  ['ingest', ingest],
+  ['hook-startup', hookStartup],
+] as const) {
+  process.stderr.write(`running ${name}…\n`);
+  rows.push(...(await bench()));
+}
+console.log(machineLine());
+printTable(rows);
+console.log(`results: ${writeResults('all', rows)}`);

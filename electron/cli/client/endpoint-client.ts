@@ -1,0 +1,155 @@
+import net from 'node:net';
+import { AevError, isErrorCode } from '../../common/errors.ts';
+import type { ClientKind } from '../../common/model/agent.ts';
+import { PROTOCOL_VERSION } from '../../common/protocol/constants.ts';
+import type { AckFrame, IngestEvent } from '../../common/protocol/frames.ts';
+
+interface Pending {
+  readonly resolve: (frame: Record<string, unknown>) => void;
+  readonly reject: (error: AevError) => void;
+}
+
+export interface ConnectOptions {
+  readonly socketPath: string;
+  readonly api: 'ingest' | 'control';
+  readonly client: ClientKind;
+  readonly timeoutMs: number;
+}
+
+/**
+ * A client of the local endpoint. Deliberately light (node:net only, no zod): `aev hook` runs it on
+ * every tool call. Every wait is bounded so an agent is never hung by a stuck engine.
+ */
+export class EndpointClient {
+  readonly #socket: net.Socket;
+  readonly #pending = new Map<string, Pending>();
+  #nextId = 1;
+  #buffer = '';
+  #closedError: AevError | null = null;
+
+  private constructor(socket: net.Socket) {
+    this.#socket = socket;
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      this.#onData(chunk);
+    });
+    const fail = (error: AevError): void => {
+      this.#closedError ??= error;
+      for (const p of this.#pending.values()) p.reject(this.#closedError);
+      this.#pending.clear();
+    };
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      fail(new AevError('E_DAEMON_UNREACHABLE', `connection to the engine failed: ${e.code ?? e.message}`));
+    });
+    socket.on('close', () => {
+      fail(new AevError('E_DAEMON_UNREACHABLE', 'the engine closed the connection'));
+    });
+  }
+
+  static async connect(opts: ConnectOptions): Promise<EndpointClient> {
+    const socket = await new Promise<net.Socket>((resolve, reject) => {
+      const s = net.connect(opts.socketPath);
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(
+          new AevError('E_TIMEOUT', `no answer from the engine at ${opts.socketPath} within ${opts.timeoutMs} ms`),
+        );
+      }, opts.timeoutMs);
+      s.once('connect', () => {
+        clearTimeout(timer);
+        resolve(s);
+      });
+      s.once('error', (e: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        const hint = e.code === 'ENOENT' || e.code === 'ECONNREFUSED' ? ' (is `aev daemon` or the app running?)' : '';
+        reject(
+          new AevError(
+            'E_DAEMON_UNREACHABLE',
+            `cannot reach the engine at ${opts.socketPath}: ${e.code ?? e.message}${hint}`,
+          ),
+        );
+      });
+    });
+    const client = new EndpointClient(socket);
+    try {
+      await client.#call(
+        { type: 'hello', protocol: PROTOCOL_VERSION, client: opts.client, api: opts.api },
+        opts.timeoutMs,
+      );
+    } catch (error) {
+      socket.destroy();
+      throw error;
+    }
+    return client;
+  }
+
+  async sendEvent(event: IngestEvent, timeoutMs: number): Promise<AckFrame> {
+    const frame = await this.#call({ type: 'event', event }, timeoutMs);
+    return frame as unknown as AckFrame;
+  }
+
+  async request(method: string, params: Readonly<Record<string, unknown>>, timeoutMs: number): Promise<unknown> {
+    const frame = await this.#call({ type: 'request', method, params }, timeoutMs);
+    return frame.value;
+  }
+
+  close(): void {
+    this.#socket.end();
+  }
+
+  #call(frame: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
+    if (this.#closedError !== null) return Promise.reject(this.#closedError);
+    const id = String(this.#nextId++);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new AevError('E_TIMEOUT', `the engine did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#pending.set(id, {
+        resolve: (f) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.#socket.write(`${JSON.stringify({ ...frame, id })}\n`);
+    });
+  }
+
+  #onData(chunk: string): void {
+    this.#buffer += chunk;
+    let nl: number;
+    while ((nl = this.#buffer.indexOf('\n')) !== -1) {
+      const line = this.#buffer.slice(0, nl);
+      this.#buffer = this.#buffer.slice(nl + 1);
+      let frame: Record<string, unknown>;
+      try {
+        frame = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      const id = typeof frame.id === 'string' ? frame.id : null;
+      const pending = id === null ? undefined : this.#pending.get(id);
+      if (frame.type === 'error') {
+        const code = isErrorCode(frame.code) ? frame.code : 'E_INTERNAL';
+        const error = new AevError(code, typeof frame.message === 'string' ? frame.message : 'engine error');
+        if (pending !== undefined && id !== null) {
+          this.#pending.delete(id);
+          pending.reject(error);
+        } else if (id === null) {
+          // An error about no particular frame (e.g. too many connections): it concerns every waiter.
+          for (const p of this.#pending.values()) p.reject(error);
+          this.#pending.clear();
+        }
+        continue;
+      }
+      if (pending !== undefined && id !== null) {
+        this.#pending.delete(id);
+        pending.resolve(frame);
+      }
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import fs from 'node:fs';
+import { captureDevicesFor, probeFfmpegCandidates } from '../../../native/ffmpeg/locate-ffmpeg.ts';
+import { describeKeyring, probeOsKeyring } from '../../../native/keychain/keyring.ts';
+import { AevError } from '../../common/errors.ts';
+import { resolveDataRoot, runtimePaths } from '../../engine/runtime/data-root.ts';
+import { vaultExists } from '../../engine/vault/vault.ts';
+import type { CliIo } from '../cli-io.ts';
+import { writeLine } from '../cli-io.ts';
+import { controlRequest } from '../client/control-request.ts';
+
+type Verdict = 'ok' | 'warn' | 'fail';
+
+interface Check {
+  readonly name: string;
+  readonly verdict: Verdict;
+  readonly detail: string;
+  /** What to do about it, for anything not ok. */
+  readonly fix?: string;
+}
+
+/** `aev doctor`: one line per check, each failing line says what to do. Exit 1 if any check fails. */
+export async function run(_argv: string[], io: CliIo): Promise<number> {
+  const dataRoot = resolveDataRoot(io.env);
+  const paths = runtimePaths(dataRoot);
+  const checks: Check[] = [
+    checkNode(),
+    checkVault(dataRoot, paths.vaultDir),
+    await checkKeyring(io),
+    ...(await checkEngine(paths.socketPath, paths.runtimeDir)),
+    await checkFfmpeg(io),
+  ];
+  for (const c of checks) {
+    writeLine(
+      io.stdout,
+      `${c.verdict === 'ok' ? ' ok ' : c.verdict === 'warn' ? 'warn' : 'FAIL'}  ${c.name.padEnd(10)} ${c.detail}`,
+    );
+    if (c.fix !== undefined && c.verdict !== 'ok') writeLine(io.stdout, `      ${''.padEnd(10)} → ${c.fix}`);
+  }
+  return checks.some((c) => c.verdict === 'fail') ? 1 : 0;
+}
+
+function checkNode(): Check {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  const ok = major > 22 || (major === 22 && minor >= 18);
+  return ok
+    ? { name: 'node', verdict: 'ok', detail: `Node ${process.versions.node}` }
+    : {
+        name: 'node',
+        verdict: 'fail',
+        detail: `Node ${process.versions.node} is too old`,
+        fix: 'install Node 22.18 or newer (24 LTS recommended)',
+      };
+}
+
+function checkVault(dataRoot: string, vaultDir: string): Check {
+  if (!vaultExists(vaultDir))
+    return { name: 'vault', verdict: 'warn', detail: `no vault in ${dataRoot} yet`, fix: 'run `aev init`' };
+  const mode = fs.statSync(dataRoot).mode & 0o777;
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    return {
+      name: 'vault',
+      verdict: 'fail',
+      detail: `${dataRoot} is mode ${mode.toString(8)}`,
+      fix: `chmod 700 ${dataRoot}`,
+    };
+  }
+  return { name: 'vault', verdict: 'ok', detail: `${dataRoot} (private)` };
+}
+
+async function checkKeyring(io: CliIo): Promise<Check> {
+  if (io.env.AEV_KEYRING === 'off')
+    return {
+      name: 'keyring',
+      verdict: 'warn',
+      detail: 'disabled by AEV_KEYRING=off',
+      fix: 'unlock with AEV_PASSPHRASE_FILE',
+    };
+  const keyring = await probeOsKeyring();
+  const detail = describeKeyring(keyring);
+  return keyring?.secure === true
+    ? { name: 'keyring', verdict: 'ok', detail }
+    : {
+        name: 'keyring',
+        verdict: 'warn',
+        detail,
+        fix: 'a recovery passphrase is required to unlock (AEV_PASSPHRASE_FILE for headless use)',
+      };
+}
+
+async function checkEngine(socketPath: string, runtimeDir: string): Promise<Check[]> {
+  const checks: Check[] = [];
+  try {
+    await controlRequest(socketPath, 'ping', {}, 3000);
+    checks.push({ name: 'engine', verdict: 'ok', detail: `answering on ${socketPath}` });
+  } catch (error) {
+    const message = error instanceof AevError ? error.message : String(error);
+    checks.push({
+      name: 'engine',
+      verdict: 'warn',
+      detail: `not running (${message})`,
+      fix: 'start `aev daemon` or the app',
+    });
+    return checks;
+  }
+  if (process.platform !== 'win32') {
+    const dirMode = fs.statSync(runtimeDir).mode & 0o777;
+    const sockMode = fs.statSync(socketPath).mode & 0o777;
+    const ok = dirMode === 0o700 && (sockMode & 0o077) === 0;
+    checks.push(
+      ok
+        ? {
+            name: 'socket',
+            verdict: 'ok',
+            detail: `folder ${dirMode.toString(8)}, socket ${sockMode.toString(8)}: yours alone`,
+          }
+        : {
+            name: 'socket',
+            verdict: 'fail',
+            detail: `folder ${dirMode.toString(8)}, socket ${sockMode.toString(8)}`,
+            fix: `chmod 700 ${runtimeDir}; restart the engine`,
+          },
+    );
+  }
+  return checks;
+}
+
+async function checkFfmpeg(io: CliIo): Promise<Check> {
+  const needed = captureDevicesFor(process.platform);
+  const probes = await probeFfmpegCandidates(io.env);
+  const best = probes[0];
+  if (best === undefined) {
+    return {
+      name: 'ffmpeg',
+      verdict: 'fail',
+      detail: 'no ffmpeg found (AEV_FFMPEG, ffmpeg-static, PATH)',
+      fix: 'install ffmpeg (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg) or set AEV_FFMPEG',
+    };
+  }
+  const missing = needed.filter((d) => !best.inputDevices.includes(d));
+  if (missing.length > 0) {
+    return {
+      name: 'ffmpeg',
+      verdict: 'fail',
+      detail: `${best.path} (${best.source}, ${best.version}) lacks the ${missing.join(', ')} input device`,
+      fix: 'install a full ffmpeg build (ffmpeg-static has no x11grab on Linux) or set AEV_FFMPEG',
+    };
+  }
+  return {
+    name: 'ffmpeg',
+    verdict: 'ok',
+    detail: `${best.path} (${best.source}, ${best.version}) with ${needed.join(', ')}`,
+  };
+}

@@ -1,0 +1,42 @@
+import { parseArgs } from 'node:util';
+import { AevError } from '../../common/errors.ts';
+import type { EngineStatus } from '../../common/model/status.ts';
+import { resolveDataRoot, runtimePaths } from '../../engine/runtime/data-root.ts';
+import type { CliIo } from '../cli-io.ts';
+import { writeLine } from '../cli-io.ts';
+import { controlRequest } from '../client/control-request.ts';
+
+/** `aev status [--json]`: exit 0 when the engine answers, 1 when it does not. */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, strict: true });
+  const paths = runtimePaths(resolveDataRoot(io.env));
+  let status: EngineStatus;
+  try {
+    status = (await controlRequest(paths.socketPath, 'status', {})) as EngineStatus;
+  } catch (error) {
+    if (!(error instanceof AevError) || (error.code !== 'E_DAEMON_UNREACHABLE' && error.code !== 'E_TIMEOUT'))
+      throw error;
+    if (values.json === true)
+      writeLine(io.stdout, JSON.stringify({ running: false, dataRoot: paths.dataRoot, error: error.message }));
+    else writeLine(io.stdout, `aev: not running (${error.message})`);
+    return 1;
+  }
+  if (values.json === true) {
+    writeLine(io.stdout, JSON.stringify({ running: true, ...status }, null, 2));
+    return 0;
+  }
+  const s = status;
+  writeLine(
+    io.stdout,
+    `aev ${s.version}: ${s.recording ? 'recording' : 'PAUSED'} (pid ${s.pid}, since ${s.startedAt})`,
+  );
+  writeLine(io.stdout, `  data root   ${s.dataRoot}  (vault unlocked by ${s.vault.unlockedBy})`);
+  writeLine(io.stdout, `  endpoint    ${s.socketPath}${s.httpUrl === null ? '' : `  +  ${s.httpUrl}`}`);
+  writeLine(io.stdout, `  sessions    ${s.sessions.active} active, ${s.sessions.total} in all`);
+  writeLine(
+    io.stdout,
+    `  events      ${s.ingest.eventsTotal} in all, ${s.ingest.eventsThisRun} this run, last ${s.ingest.lastEventAt ?? 'never'}`,
+  );
+  writeLine(io.stdout, `  clients     ${s.ingest.connections} connected, ${s.ingest.rejectedFrames} frames refused`);
+  return 0;
+}

@@ -1,0 +1,81 @@
+import { AevError } from '../common/errors.ts';
+import type { CliIo } from './cli-io.ts';
+import { processIo } from './cli-io.ts';
+
+type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+/**
+ * Each command is imported only when used: `aev hook` runs on every tool call and must not pay for
+ * the engine, SQLite or zod.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  hook: async () => (await import('./commands/hook.ts')).run,
+  daemon: async () => (await import('./commands/daemon.ts')).run,
+  init: async () => (await import('./commands/init.ts')).run,
+  status: async () => (await import('./commands/status.ts')).run,
+  sessions: async () => (await import('./commands/sessions.ts')).run,
+  hooks: async () => (await import('./commands/hooks.ts')).run,
+  doctor: async () => (await import('./commands/doctor.ts')).run,
+  tsa: async () => (await import('./commands/tsa.ts')).run,
+};
+
+export const USAGE = `aev — Agent Evidence, the flight recorder for AI coding agents
+
+Usage: aev <command> [options]
+
+  daemon                       run the recording engine in the foreground (headless mode)
+  init                         create the encrypted vault (asks for a recovery passphrase)
+  status [--json]              is the engine running, what has it recorded
+  sessions list [--json]       recorded agent sessions
+  sessions show ID [--json] [--payloads]
+                               one session: events, tool calls and their durations
+  hooks install --agent claude-code --scope user|project|local [--dry-run] [--policy fail-open|fail-closed]
+  hooks uninstall --agent claude-code --scope user|project|local [--dry-run]
+  hook [--policy fail-open|fail-closed]
+                               (run by the agent) forward one hook payload from stdin
+  tsa verify-token (--data FILE | --digest HEX) --token FILE [--token-only] --trust PEM [--untrusted PEM] [--json]
+                               check an RFC 3161 time-stamp response or token offline
+  doctor                       check this machine: Node, keyring, socket, ffmpeg, TSAs
+  version                      print the version
+
+Environment: AEV_HOME (data root), AEV_PASSPHRASE_FILE (headless unlock), AEV_HTTP_PORT (port|off),
+AEV_KEYRING=off (do not use the OS keyring), AEV_HOOK_POLICY, AEV_HOOK_TIMEOUT_MS.
+Exit codes: 0 ok, 1 failed (or verification failed), 2 usage error.`;
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.stdout.write(`${USAGE}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === 'version' || name === '--version') {
+    const { AEV_VERSION } = await import('../common/version.ts');
+    io.stdout.write(`aev ${AEV_VERSION}\n`);
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (load === undefined) {
+    io.stderr.write(`aev: unknown command ${JSON.stringify(name)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await (
+      await load()
+    )(rest, io);
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+/** Last line of defence: a coded one-line message, never a stack trace (set AEV_DEBUG=1 for one). */
+export function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof AevError) {
+    io.stderr.write(`aev: ${error.message} [${error.code}]\n`);
+    if (io.env.AEV_DEBUG === '1' && error.stack !== undefined) io.stderr.write(`${error.stack}\n`);
+    return error.code === 'E_USAGE' ? 2 : 1;
+  }
+  io.stderr.write(`aev: unexpected error: ${error instanceof Error ? error.message : String(error)} [E_INTERNAL]\n`);
+  if (io.env.AEV_DEBUG === '1' && error instanceof Error && error.stack !== undefined)
+    io.stderr.write(`${error.stack}\n`);
+  return 1;
+}

@@ -1,0 +1,40 @@
+/**
+ * A chain record: the signed, hash-linked statement that seals one window of a session (or puts a gap
+ * on record). Serialized as RFC 8785 canonical JSON; its SHA-256 is the record hash, which the next
+ * record links to, the device signs (SSHSIG) and a TSA time-stamps (RFC 3161). docs/chain-format.md.
+ */
+export type ChainRecordKind = 'window' | 'gap';
+
+export const GAP_REASONS = ['engine-unclean-stop', 'paused', 'capture-failed', 'hook-unreachable'] as const;
+export type GapReason = (typeof GAP_REASONS)[number];
+
+export interface EventsSummary {
+  readonly count: number;
+  readonly firstSeq: number | null;
+  readonly lastSeq: number | null;
+  /** RFC 6962 Merkle tree hash (hex) over leaves H(0x00 || event digest), in seq order. */
+  readonly root: string;
+}
+
+export interface ChainRecordBody {
+  readonly v: 1;
+  readonly kind: ChainRecordKind;
+  readonly sessionId: string;
+  readonly agent: string;
+  readonly agentSessionId: string;
+  /** 1, 2, 3… per session, no holes. */
+  readonly seq: number;
+  /** Hex SHA-256 of the previous record's canonical bytes; null only for seq 1. */
+  readonly prev: string | null;
+  /** The signing device key (SSH SHA256 fingerprint). */
+  readonly device: string;
+  /** The covered interval; `from` equals the previous record's `to`, so coverage has no holes (I4). */
+  readonly from: string;
+  readonly to: string;
+  /** When this record was made. */
+  readonly sealedAt: string;
+  readonly events: EventsSummary;
+  readonly gap: { readonly reason: GapReason; readonly detail: string | null } | null;
+  /** The session ended with this record: nothing may follow it. */
+  readonly final: boolean;
+}

@@ -1,0 +1,44 @@
+/** Codes of the evidence verifier (a closed union, like sigstore-js's). */
+export const VERIFY_CODES = [
+  'OK',
+  'RECORD_SCHEMA',
+  'RECORD_CANONICAL',
+  'RECORD_HASH',
+  'RECORD_SEQ',
+  'RECORD_SESSION',
+  'RECORD_LINK',
+  'RECORD_COVERAGE',
+  'RECORD_DEVICE',
+  'RECORD_SIGNATURE',
+  'RECORD_AFTER_FINAL',
+  'EVENT_CIPHERTEXT',
+  'EVENT_DIGEST',
+  'EVENT_ROW',
+  'EVENT_MISSING',
+  'EVENT_UNSEALED',
+  'EVENT_ORPHANED',
+  'EVENTS_ROOT',
+  'TOKEN_INVALID',
+  'TOKEN_IMPRINT',
+  'TOKEN_PENDING',
+  'DEVICE_KEY',
+  'SESSION_MISSING',
+] as const;
+export type VerifyCode = (typeof VERIFY_CODES)[number];
+
+export type VerifyStatus = 'pass' | 'fail' | 'pending';
+
+export interface VerifyItem {
+  /** What was checked, e.g. `session s_… record 4`, `session s_… event 17`, `… token on record 9`. */
+  readonly item: string;
+  readonly status: VerifyStatus;
+  readonly code: VerifyCode;
+  readonly message: string;
+}
+
+export interface VerifyReport {
+  /** True only when nothing failed and (unless pending is allowed) nothing is pending. */
+  readonly ok: boolean;
+  readonly items: readonly VerifyItem[];
+  readonly counts: { readonly pass: number; readonly fail: number; readonly pending: number };
+}

@@ -1,0 +1,205 @@
+import type { Database } from 'better-sqlite3';
+import { AevError } from '../common/errors.ts';
+import type { EngineStatus } from '../common/model/status.ts';
+import { AEV_VERSION } from '../common/version.ts';
+import { ControlService } from './control/control-service.ts';
+import { checkAndSetDefaults } from './engine-config.ts';
+import type { EngineConfig } from './engine-config.ts';
+import { openIndex } from './index/open-index.ts';
+import { SessionQueries } from './index/session-queries.ts';
+import type { EndpointHandler } from './ingest/endpoint-handler.ts';
+import { EndpointServer } from './ingest/endpoint-server.ts';
+import { EventWriter } from './ingest/event-writer.ts';
+import { HttpEndpoint } from './ingest/http-endpoint.ts';
+import { IngestQueue } from './ingest/ingest-queue.ts';
+import { normalizeEvent } from './ingest/normalize-event.ts';
+import { acquireDaemonLock } from './runtime/daemon-lock.ts';
+import type { DaemonLock } from './runtime/daemon-lock.ts';
+import { runtimePaths } from './runtime/data-root.ts';
+import type { RuntimePaths } from './runtime/data-root.ts';
+import { ensurePrivateDir } from './runtime/private-dir.ts';
+import { SessionTracker } from './sessions/session-tracker.ts';
+import { createVault, openVault, vaultExists } from './vault/vault.ts';
+import type { Vault } from './vault/vault.ts';
+
+export interface EngineStartInfo {
+  readonly createdVault: boolean;
+  readonly socketPath: string;
+  readonly httpUrl: string | null;
+  /** The previous engine on this data root stopped without shutting down (crash, kill -9, power loss). */
+  readonly previousStopUnclean: boolean;
+}
+
+export interface Engine {
+  readonly config: EngineConfig;
+  readonly paths: RuntimePaths;
+  start(): Promise<EngineStartInfo>;
+  stop(): Promise<void>;
+  status(): EngineStatus;
+}
+
+interface Running {
+  readonly lock: DaemonLock;
+  readonly vault: Vault;
+  readonly db: Database;
+  readonly runId: number;
+  readonly queue: IngestQueue;
+  readonly writer: EventWriter;
+  readonly sessions: SessionTracker;
+  readonly queries: SessionQueries;
+  readonly endpoint: EndpointServer;
+  readonly http: HttpEndpoint | null;
+  readonly httpUrl: string | null;
+  readonly startedAt: string;
+  readonly sweeper: NodeJS.Timeout;
+}
+
+/** The one composition root (STYLE.md): clock, data root, keyring and limits come in through `config`. */
+export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot: string }): Engine {
+  const config = checkAndSetDefaults(input);
+  const paths = runtimePaths(config.dataRoot);
+  const { clock, logger } = config;
+  let running: Running | null = null;
+  let recording = true;
+
+  const status = (): EngineStatus => {
+    if (running === null) throw new AevError('E_SHUTTING_DOWN', 'the engine is not running');
+    const counts = running.queries.counts();
+    const last = running.queue.lastEventAtMs;
+    return {
+      version: AEV_VERSION,
+      pid: process.pid,
+      startedAt: running.startedAt,
+      dataRoot: paths.dataRoot,
+      socketPath: paths.socketPath,
+      httpUrl: running.httpUrl,
+      vault: { unlockedBy: running.vault.unlockedBy() },
+      recording,
+      ingest: {
+        eventsTotal: counts.events,
+        eventsThisRun: running.queue.writtenThisRun,
+        connections: running.endpoint.counters.connections,
+        lastEventAt: last === null ? null : new Date(last).toISOString(),
+        rejectedFrames: running.endpoint.counters.rejectedFrames,
+      },
+      sessions: { active: counts.active, total: counts.sessions },
+    };
+  };
+
+  return {
+    config,
+    paths,
+    status,
+    async start() {
+      if (running !== null) throw new AevError('E_INTERNAL', 'the engine is already running');
+      ensurePrivateDir(paths.dataRoot);
+      const lock = acquireDaemonLock(paths.lockPath, () => clock.now());
+      try {
+        const createdVault = !vaultExists(paths.vaultDir);
+        const vault = await unlock(config, paths, createdVault);
+        const db = openIndex(paths.indexPath);
+        const lastRun = db.prepare<[], { clean: number }>('SELECT clean FROM runs ORDER BY id DESC LIMIT 1').get();
+        const previousStopUnclean = lock.tookOverStale || (lastRun !== undefined && lastRun.clean === 0);
+        const startedAt = new Date(clock.now()).toISOString();
+        const runId = Number(
+          db.prepare('INSERT INTO runs (pid, started_at) VALUES (?, ?)').run(process.pid, startedAt).lastInsertRowid,
+        );
+        const fieldKey = vault.subkey('index-fields');
+        const sessions = new SessionTracker();
+        sessions.load(db, clock.monoUs());
+        const writer = new EventWriter(db, fieldKey, sessions);
+        const queue = new IngestQueue(writer, clock);
+        const queries = new SessionQueries(db, fieldKey);
+        const control = new ControlService(queries, status);
+        const handler: EndpointHandler = {
+          serverName: `aev/${AEV_VERSION}`,
+          async ingest(event, client) {
+            const written = await queue.submit(normalizeEvent(event), client);
+            return { ...written, recording };
+          },
+          control(method, params) {
+            return Promise.resolve().then(() => control.call(method, params));
+          },
+        };
+        const endpoint = new EndpointServer(paths.socketPath, handler, config.limits, clock, logger);
+        await endpoint.listen(paths.runtimeDir);
+        let http: HttpEndpoint | null = null;
+        let httpUrl: string | null = null;
+        if (config.httpPort !== null) {
+          http = new HttpEndpoint(paths.httpInfoPath, handler, config.limits, clock, endpoint.counters);
+          httpUrl = (await http.listen(config.httpPort, paths.httpInfoPath)).url;
+        }
+        const sweeper = setInterval(
+          () => {
+            const cutoff = clock.now() - config.sessionIdleMs;
+            for (const s of sessions.idleSince(cutoff)) {
+              writer.endSession(s, 'idle', clock.now());
+              logger.info('session ended after idle timeout', { sessionId: s.id });
+            }
+          },
+          Math.min(30_000, Math.max(1000, config.sessionIdleMs / 4)),
+        );
+        sweeper.unref();
+        running = {
+          lock,
+          vault,
+          db,
+          runId,
+          queue,
+          writer,
+          sessions,
+          queries,
+          endpoint,
+          http,
+          httpUrl,
+          startedAt,
+          sweeper,
+        };
+        logger.info('engine started', { socket: paths.socketPath, http: httpUrl, createdVault, previousStopUnclean });
+        return { createdVault, socketPath: paths.socketPath, httpUrl, previousStopUnclean };
+      } catch (error) {
+        lock.release();
+        throw error;
+      }
+    },
+    async stop() {
+      const r = running;
+      if (r === null) return;
+      recording = false;
+      clearInterval(r.sweeper);
+      const stopped = r.endpoint.stopAccepting();
+      await r.http?.close();
+      // Everything already submitted is written and acknowledged before the connections close.
+      await r.queue.drain();
+      await new Promise((resolve) => setImmediate(resolve));
+      await r.endpoint.closeConnections();
+      await stopped;
+      r.db
+        .prepare('UPDATE runs SET stopped_at = ?, clean = 1 WHERE id = ?')
+        .run(new Date(clock.now()).toISOString(), r.runId);
+      r.db.pragma('wal_checkpoint(TRUNCATE)');
+      r.db.close();
+      r.vault.close();
+      r.lock.release();
+      running = null;
+      logger.info('engine stopped cleanly');
+    },
+  };
+}
+
+async function unlock(config: EngineConfig, paths: RuntimePaths, missing: boolean): Promise<Vault> {
+  const opts = {
+    vaultDir: paths.vaultDir,
+    keyring: config.keyring,
+    passphrase: config.passphrase,
+    scryptLogN: config.scryptLogN,
+  };
+  if (!missing) return openVault(opts);
+  if (!config.createVault) {
+    throw new AevError(
+      'E_VAULT_MISSING',
+      `no vault under ${paths.dataRoot} yet: run \`aev init\` (or start the daemon with AEV_PASSPHRASE_FILE set)`,
+    );
+  }
+  return createVault(opts);
+}

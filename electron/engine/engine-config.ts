@@ -1,0 +1,56 @@
+import type { KeyringPort } from '../../native/keychain/keyring.ts';
+import { AevError } from '../common/errors.ts';
+import { DEFAULT_LIMITS } from './ingest/endpoint-limits.ts';
+import type { EndpointLimits } from './ingest/endpoint-limits.ts';
+import { systemClock } from './runtime/clock.ts';
+import type { Clock } from './runtime/clock.ts';
+import { silentLogger } from './runtime/logger.ts';
+import type { Logger } from './runtime/logger.ts';
+
+export interface EngineConfig {
+  readonly dataRoot: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** The OS keyring, or null where none is usable (then a passphrase is required). */
+  readonly keyring: KeyringPort | null;
+  /** Recovery passphrase (headless unlock via AEV_PASSPHRASE_FILE). */
+  readonly passphrase: string | undefined;
+  /** Create the vault on first start when it does not exist yet. */
+  readonly createVault: boolean;
+  /** scrypt cost for a new vault's passphrase (2^N); tests lower it. */
+  readonly scryptLogN: number;
+  /** Loopback HTTP ingest port; 0 picks a free one; null disables it. */
+  readonly httpPort: number | null;
+  readonly limits: EndpointLimits;
+  /** A session with no event for this long is ended (reason `idle`). */
+  readonly sessionIdleMs: number;
+}
+
+export const DEFAULT_HTTP_PORT = 47_615;
+
+/** Fills defaults and rejects nonsense early (Teleport's CheckAndSetDefaults). */
+export function checkAndSetDefaults(c: Partial<EngineConfig> & { readonly dataRoot: string }): EngineConfig {
+  const config: EngineConfig = {
+    dataRoot: c.dataRoot,
+    clock: c.clock ?? systemClock,
+    logger: c.logger ?? silentLogger,
+    keyring: c.keyring ?? null,
+    passphrase: c.passphrase,
+    createVault: c.createVault ?? false,
+    scryptLogN: c.scryptLogN ?? 17,
+    httpPort: c.httpPort === undefined ? DEFAULT_HTTP_PORT : c.httpPort,
+    limits: { ...DEFAULT_LIMITS, ...c.limits },
+    sessionIdleMs: c.sessionIdleMs ?? 30 * 60_000,
+  };
+  if (config.dataRoot === '') throw new AevError('E_CONFIG', 'the data root is empty');
+  if (
+    config.httpPort !== null &&
+    (!Number.isInteger(config.httpPort) || config.httpPort < 0 || config.httpPort > 65_535)
+  ) {
+    throw new AevError('E_CONFIG', `invalid HTTP port ${String(config.httpPort)}`);
+  }
+  if (config.sessionIdleMs < 1000) throw new AevError('E_CONFIG', 'the session idle timeout must be at least 1 s');
+  if (config.scryptLogN < 14 || config.scryptLogN > 22)
+    throw new AevError('E_CONFIG', 'scrypt cost must be 2^14..2^22');
+  return config;
+}

@@ -1,0 +1,168 @@
+import type { Database } from 'better-sqlite3';
+import { AevError } from '../../common/errors.ts';
+import type { AgentKind, ClientKind } from '../../common/model/agent.ts';
+import type { EventRecord, EventWithPayload, ToolCall, ToolCallOutcome } from '../../common/model/event.ts';
+import type { SessionEndReason, SessionSummary } from '../../common/model/session.ts';
+import { payloadAad } from '../ingest/payload-aad.ts';
+import { openBytes } from '../vault/aead.ts';
+
+interface SessionRow {
+  id: string;
+  agent: AgentKind;
+  agent_session_id: string;
+  started_at: string;
+  ended_at: string | null;
+  end_reason: SessionEndReason | null;
+  last_event_at: string;
+  event_count: number;
+  tool_calls: number;
+}
+
+interface EventRow {
+  id: string;
+  session_id: string;
+  seq: number;
+  agent: AgentKind;
+  kind: string;
+  tool_name: string | null;
+  tool_use_id: string | null;
+  received_at: string;
+  received_mono_us: number;
+  client: ClientKind;
+  terminal_id: string | null;
+  digest: Buffer;
+  payload_bytes: number;
+  payload_ct: Buffer;
+}
+
+interface ToolCallRow {
+  session_id: string;
+  tool_use_id: string;
+  tool_name: string;
+  pre_event_id: string | null;
+  post_event_id: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  duration_ms: number | null;
+  outcome: ToolCallOutcome;
+}
+
+export interface SessionDetail {
+  readonly session: SessionSummary;
+  readonly events: readonly (EventRecord | EventWithPayload)[];
+  readonly toolCalls: readonly ToolCall[];
+}
+
+const SESSION_COLUMNS = `s.id, s.agent, s.agent_session_id, s.started_at, s.ended_at, s.end_reason, s.last_event_at,
+  s.event_count, (SELECT COUNT(*) FROM tool_calls t WHERE t.session_id = s.id) AS tool_calls`;
+
+/** Read side of the index for the control API. Payloads are decrypted only when asked for. */
+export class SessionQueries {
+  readonly #db: Database;
+  readonly #key: Buffer;
+
+  constructor(db: Database, fieldKey: Buffer) {
+    this.#db = db;
+    this.#key = fieldKey;
+  }
+
+  list(opts: {
+    readonly limit: number;
+    readonly agent?: AgentKind | undefined;
+    readonly state?: 'active' | 'ended' | undefined;
+  }): SessionSummary[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (opts.agent !== undefined) {
+      where.push('s.agent = ?');
+      args.push(opts.agent);
+    }
+    if (opts.state === 'active') where.push('s.ended_at IS NULL');
+    if (opts.state === 'ended') where.push('s.ended_at IS NOT NULL');
+    const sql = `SELECT ${SESSION_COLUMNS} FROM sessions s ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY s.started_at DESC LIMIT ?`;
+    return this.#db
+      .prepare<(string | number)[], SessionRow>(sql)
+      .all(...args, opts.limit)
+      .map(toSummary);
+  }
+
+  show(id: string, withPayloads: boolean): SessionDetail {
+    const row = this.#db
+      .prepare<[string], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.id = ?`)
+      .get(id);
+    if (row === undefined) throw new AevError('E_NOT_FOUND', `no session ${id}`, { id });
+    const events = this.#db
+      .prepare<[string], EventRow>('SELECT * FROM events WHERE session_id = ? ORDER BY seq')
+      .all(id)
+      .map((e) => (withPayloads ? this.#withPayload(e) : toEvent(e)));
+    const toolCalls = this.#db
+      .prepare<[string], ToolCallRow>('SELECT * FROM tool_calls WHERE session_id = ? ORDER BY started_at, ended_at')
+      .all(id)
+      .map(toToolCall);
+    return { session: toSummary(row), events, toolCalls };
+  }
+
+  counts(): { readonly events: number; readonly sessions: number; readonly active: number } {
+    const r = this.#db
+      .prepare<[], { events: number; sessions: number; active: number }>(
+        `SELECT (SELECT COUNT(*) FROM events) AS events, (SELECT COUNT(*) FROM sessions) AS sessions,
+                (SELECT COUNT(*) FROM sessions WHERE ended_at IS NULL) AS active`,
+      )
+      .get();
+    return r ?? { events: 0, sessions: 0, active: 0 };
+  }
+
+  #withPayload(row: EventRow): EventWithPayload {
+    const plain = openBytes(this.#key, row.payload_ct, payloadAad(row.id));
+    const canonical = JSON.parse(plain.toString('utf8')) as { payload: Record<string, unknown> };
+    return { ...toEvent(row), payload: canonical.payload };
+  }
+}
+
+function toSummary(r: SessionRow): SessionSummary {
+  return {
+    id: r.id,
+    agent: r.agent,
+    agentSessionId: r.agent_session_id,
+    state: r.ended_at === null ? 'active' : 'ended',
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    endReason: r.end_reason,
+    lastEventAt: r.last_event_at,
+    eventCount: r.event_count,
+    toolCallCount: r.tool_calls,
+  };
+}
+
+function toEvent(r: EventRow): EventRecord {
+  return {
+    id: r.id,
+    sessionId: r.session_id,
+    seq: r.seq,
+    agent: r.agent,
+    kind: r.kind,
+    toolName: r.tool_name,
+    toolUseId: r.tool_use_id,
+    receivedAt: r.received_at,
+    receivedMonoUs: r.received_mono_us,
+    client: r.client,
+    terminalId: r.terminal_id,
+    digest: r.digest.toString('hex'),
+    payloadBytes: r.payload_bytes,
+  };
+}
+
+function toToolCall(r: ToolCallRow): ToolCall {
+  return {
+    sessionId: r.session_id,
+    toolUseId: r.tool_use_id,
+    toolName: r.tool_name,
+    preEventId: r.pre_event_id,
+    postEventId: r.post_event_id,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    durationMs: r.duration_ms,
+    outcome: r.outcome,
+  };
+}

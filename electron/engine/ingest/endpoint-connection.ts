@@ -1,0 +1,245 @@
+import type { Socket } from 'node:net';
+import { toErrorBody } from '../../common/errors.ts';
+import type { ErrorCode } from '../../common/errors.ts';
+import type { ClientKind } from '../../common/model/agent.ts';
+import { PROTOCOL_VERSION } from '../../common/protocol/constants.ts';
+import { eventFrameSchema, helloFrameSchema, requestFrameSchema } from '../../common/protocol/frames.ts';
+import type { ServerFrame } from '../../common/protocol/frames.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { Logger } from '../runtime/logger.ts';
+import type { EndpointCounters, EndpointHandler } from './endpoint-handler.ts';
+import type { EndpointLimits } from './endpoint-limits.ts';
+import { LineSplitter } from './line-splitter.ts';
+import { TokenBucket } from './token-bucket.ts';
+
+type RequestId = string | number | null;
+type State =
+  | { readonly phase: 'hello' }
+  | { readonly phase: 'open'; readonly api: 'ingest' | 'control'; readonly client: ClientKind };
+
+/** Refusals after which a client is not worth answering any more. */
+const FATAL: ReadonlySet<ErrorCode> = new Set(['E_NOT_HELLO', 'E_PROTOCOL_VERSION']);
+
+/**
+ * One client connection: NDJSON frames in, frames out. Every bad frame is answered with a coded error
+ * and the connection goes on; only a missing hello, a wrong protocol version or sustained flooding end it.
+ */
+export class EndpointConnection {
+  readonly #socket: Socket;
+  readonly #handler: EndpointHandler;
+  readonly #limits: EndpointLimits;
+  readonly #clock: Clock;
+  readonly #counters: EndpointCounters;
+  readonly #splitter: LineSplitter;
+  readonly #bucket: TokenBucket;
+  #state: State = { phase: 'hello' };
+  #inFlight = 0;
+  #rateLimited = 0;
+  #pausedForAcks = false;
+  #pausedForWrites = false;
+  #helloTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    socket: Socket,
+    handler: EndpointHandler,
+    limits: EndpointLimits,
+    clock: Clock,
+    counters: EndpointCounters,
+    logger: Logger,
+  ) {
+    this.#socket = socket;
+    this.#handler = handler;
+    this.#limits = limits;
+    this.#clock = clock;
+    this.#counters = counters;
+    this.#splitter = new LineSplitter(limits.maxFrameBytes);
+    this.#bucket = new TokenBucket(limits.framesPerSecond, limits.burst, clock.now());
+    socket.on('data', (chunk: Buffer) => {
+      for (const item of this.#splitter.push(chunk)) {
+        if (item.kind === 'oversized')
+          this.#reject(null, 'E_FRAME_TOO_LARGE', `a frame is limited to ${limits.maxFrameBytes} bytes`);
+        else this.#onLine(item.line);
+        if (socket.destroyed) return;
+      }
+    });
+    socket.on('drain', () => {
+      this.#pausedForWrites = false;
+      this.#updateFlow();
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      // A client vanishing mid-write is normal; nothing to do but forget it.
+      if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET')
+        logger.warn('endpoint connection error', { code: error.code });
+    });
+    socket.on('close', () => {
+      clearTimeout(this.#helloTimer);
+    });
+    this.#helloTimer = setTimeout(() => {
+      if (this.#state.phase === 'hello') this.#reject(null, 'E_NOT_HELLO', 'no hello frame received in time', true);
+    }, limits.helloTimeoutMs);
+    this.#helloTimer.unref();
+  }
+
+  #onLine(line: Buffer): void {
+    if (!this.#bucket.take(this.#clock.now())) {
+      this.#rateLimited += 1;
+      const fatal = this.#rateLimited > this.#limits.maxRateLimited;
+      this.#reject(idOf(line), 'E_RATE_LIMITED', `over ${this.#limits.framesPerSecond} frames/s: slow down`, fatal);
+      return;
+    }
+    let frame: unknown;
+    try {
+      frame = JSON.parse(line.toString('utf8'));
+    } catch {
+      this.#reject(null, 'E_BAD_JSON', 'the frame is not valid JSON');
+      return;
+    }
+    if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+      this.#reject(null, 'E_SCHEMA', 'a frame is a JSON object');
+      return;
+    }
+    const record = frame as Record<string, unknown>;
+    const id = typeof record.id === 'string' || typeof record.id === 'number' ? record.id : null;
+    const type = record.type;
+    if (this.#state.phase === 'hello') {
+      this.#onHello(id, record);
+      return;
+    }
+    switch (type) {
+      case 'event':
+        this.#onEvent(id, record);
+        return;
+      case 'request':
+        this.#onRequest(id, record);
+        return;
+      case 'hello':
+        this.#reject(id, 'E_SCHEMA', 'hello was already received on this connection');
+        return;
+      default:
+        this.#reject(id, 'E_UNKNOWN_TYPE', `unknown frame type ${JSON.stringify(type)}`);
+    }
+  }
+
+  #onHello(id: RequestId, record: Record<string, unknown>): void {
+    if (record.type !== 'hello') {
+      this.#reject(id, 'E_NOT_HELLO', 'the first frame must be hello', true);
+      return;
+    }
+    const hello = helloFrameSchema.safeParse(record);
+    if (!hello.success) {
+      this.#reject(id, 'E_SCHEMA', `invalid hello: ${firstIssue(hello.error.issues)}`, true);
+      return;
+    }
+    if (hello.data.protocol !== PROTOCOL_VERSION) {
+      this.#reject(
+        id,
+        'E_PROTOCOL_VERSION',
+        `protocol ${hello.data.protocol} is not supported; this engine speaks ${PROTOCOL_VERSION}`,
+        true,
+      );
+      return;
+    }
+    clearTimeout(this.#helloTimer);
+    this.#state = { phase: 'open', api: hello.data.api, client: hello.data.client };
+    this.#send({
+      type: 'hello',
+      id: hello.data.id,
+      ok: true,
+      protocol: PROTOCOL_VERSION,
+      server: this.#handler.serverName,
+    });
+  }
+
+  #onEvent(id: RequestId, record: Record<string, unknown>): void {
+    if (this.#state.phase !== 'open' || this.#state.api !== 'ingest') {
+      this.#reject(id, 'E_WRONG_API', 'events are accepted on ingest connections only');
+      return;
+    }
+    const parsed = eventFrameSchema.safeParse(record);
+    if (!parsed.success) {
+      this.#reject(id, 'E_SCHEMA', `invalid event frame: ${firstIssue(parsed.error.issues)}`);
+      return;
+    }
+    const frameId = parsed.data.id;
+    this.#inFlight += 1;
+    this.#updateFlow();
+    this.#handler.ingest(parsed.data.event, this.#state.client).then(
+      (ack) => {
+        this.#settled();
+        this.#send({ type: 'ack', id: frameId, ...ack });
+      },
+      (error: unknown) => {
+        this.#settled();
+        const body = toErrorBody(error);
+        this.#reject(frameId, body.code, body.message);
+      },
+    );
+  }
+
+  #onRequest(id: RequestId, record: Record<string, unknown>): void {
+    if (this.#state.phase !== 'open' || this.#state.api !== 'control') {
+      this.#reject(id, 'E_WRONG_API', 'requests are accepted on control connections only');
+      return;
+    }
+    const parsed = requestFrameSchema.safeParse(record);
+    if (!parsed.success) {
+      this.#reject(id, 'E_SCHEMA', `invalid request frame: ${firstIssue(parsed.error.issues)}`);
+      return;
+    }
+    const frameId = parsed.data.id;
+    this.#handler.control(parsed.data.method, parsed.data.params ?? {}).then(
+      (value) => {
+        this.#send({ type: 'result', id: frameId, value });
+      },
+      (error: unknown) => {
+        const body = toErrorBody(error);
+        this.#reject(frameId, body.code, body.message);
+      },
+    );
+  }
+
+  #settled(): void {
+    this.#inFlight -= 1;
+    this.#updateFlow();
+  }
+
+  /** Backpressure: stop reading while too many acks are pending or the client is not reading its answers. */
+  #updateFlow(): void {
+    if (this.#inFlight >= this.#limits.maxInFlight) this.#pausedForAcks = true;
+    else if (this.#inFlight <= this.#limits.maxInFlight / 2) this.#pausedForAcks = false;
+    if (this.#socket.destroyed) return;
+    if (this.#pausedForAcks || this.#pausedForWrites) this.#socket.pause();
+    else this.#socket.resume();
+  }
+
+  #reject(id: RequestId, code: ErrorCode, message: string, close = false): void {
+    this.#counters.rejectedFrames += 1;
+    this.#send({ type: 'error', id, code, message });
+    if (close || FATAL.has(code)) this.#socket.end();
+  }
+
+  #send(frame: ServerFrame): void {
+    if (this.#socket.destroyed || !this.#socket.writable) return;
+    if (!this.#socket.write(`${JSON.stringify(frame)}\n`)) {
+      this.#pausedForWrites = true;
+      this.#updateFlow();
+    }
+  }
+}
+
+function firstIssue(issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[]): string {
+  const issue = issues[0];
+  if (issue === undefined) return 'schema violation';
+  return issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message;
+}
+
+/** Best effort to echo a request id even for frames we refuse before parsing them fully. */
+function idOf(line: Buffer): RequestId {
+  const m = /"id"\s*:\s*("(?:[^"\\]|\\.){1,128}"|\d{1,15})/.exec(line.subarray(0, 4096).toString('utf8'));
+  if (m?.[1] === undefined) return null;
+  try {
+    return JSON.parse(m[1]) as string | number;
+  } catch {
+    return null;
+  }
+}

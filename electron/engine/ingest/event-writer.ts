@@ -1,0 +1,194 @@
+import type { Database, Statement } from 'better-sqlite3';
+import canonicalize from 'canonicalize';
+import { createHash, randomBytes } from 'node:crypto';
+import { AevError } from '../../common/errors.ts';
+import type { ClientKind } from '../../common/model/agent.ts';
+import { newId } from '../runtime/ids.ts';
+import type { OpenSession, SessionTracker } from '../sessions/session-tracker.ts';
+import { sealBytes } from '../vault/aead.ts';
+import type { NormalizedEvent } from './normalize-event.ts';
+import { payloadAad, sessionMetaAad } from './payload-aad.ts';
+
+export interface PendingEvent {
+  readonly event: NormalizedEvent;
+  readonly client: ClientKind;
+  readonly receivedAtMs: number;
+  readonly receivedMonoUs: number;
+}
+
+export interface WrittenEvent {
+  readonly eventId: string;
+  readonly sessionId: string;
+  readonly seq: number;
+}
+
+const TOOL_END_KINDS = new Set(['PostToolUse', 'PostToolUseFailure']);
+
+/**
+ * Writes batches of events in one transaction each (group commit): the caller acknowledges the whole
+ * batch only after `writeBatch` returns, i.e. after SQLite's fsync (synchronous=FULL).
+ */
+export class EventWriter {
+  readonly #key: Buffer;
+  readonly #sessions: SessionTracker;
+  readonly #toolStarts = new Map<string, number>();
+  readonly #insertEvent: Statement;
+  readonly #insertSession: Statement;
+  readonly #touchSession: Statement;
+  readonly #endSession: Statement;
+  readonly #startTool: Statement;
+  readonly #finishTool: Statement;
+  readonly #orphanTool: Statement;
+  readonly #writeBatch: (batch: readonly PendingEvent[]) => WrittenEvent[];
+
+  constructor(db: Database, fieldKey: Buffer, sessions: SessionTracker) {
+    this.#key = fieldKey;
+    this.#sessions = sessions;
+    this.#insertEvent = db.prepare(
+      `INSERT INTO events (id, session_id, seq, agent, kind, tool_name, tool_use_id, received_at, received_mono_us,
+         client, terminal_id, digest, payload_bytes, payload_ct)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#insertSession = db.prepare(
+      `INSERT INTO sessions (id, agent, agent_session_id, started_at, last_event_at, last_event_mono_us, meta_ct)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#touchSession = db.prepare(
+      `UPDATE sessions SET last_event_at = ?, last_event_mono_us = ?, event_count = event_count + 1 WHERE id = ?`,
+    );
+    this.#endSession = db.prepare(`UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL`);
+    this.#startTool = db.prepare(
+      `INSERT INTO tool_calls (session_id, tool_use_id, tool_name, pre_event_id, started_at, started_mono_us, outcome)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending')
+       ON CONFLICT (session_id, tool_use_id) DO UPDATE SET pre_event_id = excluded.pre_event_id,
+         started_at = excluded.started_at, started_mono_us = excluded.started_mono_us`,
+    );
+    this.#finishTool = db.prepare(
+      `UPDATE tool_calls SET post_event_id = ?, ended_at = ?, outcome = ?,
+         duration_ms = CASE WHEN ? IS NOT NULL THEN ? ELSE (julianday(?) - julianday(started_at)) * 86400000.0 END
+       WHERE session_id = ? AND tool_use_id = ?`,
+    );
+    this.#orphanTool = db.prepare(
+      `INSERT OR IGNORE INTO tool_calls (session_id, tool_use_id, tool_name, post_event_id, ended_at, outcome)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    this.#writeBatch = db.transaction((batch: readonly PendingEvent[]) => batch.map((p) => this.#writeOne(p)));
+  }
+
+  writeBatch(batch: readonly PendingEvent[]): WrittenEvent[] {
+    try {
+      return this.#writeBatch(batch);
+    } catch (cause) {
+      throw storageError(cause);
+    }
+  }
+
+  /** Ends a session (SessionEnd or idle timeout); idempotent. */
+  endSession(session: OpenSession, reason: 'session-end' | 'idle', atMs: number): void {
+    this.#endSession.run(new Date(atMs).toISOString(), reason, session.id);
+    this.#sessions.remove(session);
+  }
+
+  #writeOne(p: PendingEvent): WrittenEvent {
+    const e = p.event;
+    const receivedAt = new Date(p.receivedAtMs).toISOString();
+    const session = this.#sessionFor(p, receivedAt);
+    const seq = session.nextSeq;
+    const eventId = newId('ev', p.receivedAtMs);
+    // The canonical event is what gets sealed (RFC 8785); the salt keeps its clear digest unguessable.
+    const canonicalEvent = {
+      v: 1,
+      id: eventId,
+      sessionId: session.id,
+      seq,
+      agent: e.agent,
+      kind: e.kind,
+      toolName: e.toolName,
+      toolUseId: e.toolUseId,
+      receivedAt,
+      receivedMonoUs: p.receivedMonoUs,
+      client: p.client,
+      terminalId: e.terminalId,
+      truncated: e.truncated,
+      payload: e.payload,
+      salt: randomBytes(16).toString('base64url'),
+    };
+    const text = canonicalize(canonicalEvent);
+    if (text === undefined) throw new AevError('E_SCHEMA', 'event cannot be canonicalized');
+    const plain = Buffer.from(text, 'utf8');
+    const digest = createHash('sha256').update(plain).digest();
+    const ct = sealBytes(this.#key, plain, payloadAad(eventId));
+    this.#insertEvent.run(
+      eventId,
+      session.id,
+      seq,
+      e.agent,
+      e.kind,
+      e.toolName,
+      e.toolUseId,
+      receivedAt,
+      p.receivedMonoUs,
+      p.client,
+      e.terminalId,
+      digest,
+      plain.length,
+      ct,
+    );
+    this.#touchSession.run(receivedAt, p.receivedMonoUs, session.id);
+    session.nextSeq = seq + 1;
+    session.eventCount += 1;
+    session.lastEventMonoUs = p.receivedMonoUs;
+    session.lastEventAtMs = p.receivedAtMs;
+    this.#pairToolCall(session.id, e, eventId, receivedAt, p.receivedMonoUs);
+    if (e.kind === 'SessionEnd') this.endSession(session, 'session-end', p.receivedAtMs);
+    return { eventId, sessionId: session.id, seq };
+  }
+
+  #sessionFor(p: PendingEvent, receivedAt: string): OpenSession {
+    const e = p.event;
+    const existing = this.#sessions.find(e.agent, e.agentSessionId);
+    if (existing !== undefined) return existing;
+    const id = newId('s', p.receivedAtMs);
+    const meta = { cwd: e.payload.cwd ?? null, transcriptPath: e.payload.transcript_path ?? null };
+    const metaCt = sealBytes(this.#key, Buffer.from(JSON.stringify(meta), 'utf8'), sessionMetaAad(id));
+    this.#insertSession.run(id, e.agent, e.agentSessionId, receivedAt, receivedAt, p.receivedMonoUs, metaCt);
+    const session: OpenSession = {
+      id,
+      agent: e.agent,
+      agentSessionId: e.agentSessionId,
+      nextSeq: 1,
+      lastEventMonoUs: p.receivedMonoUs,
+      lastEventAtMs: p.receivedAtMs,
+      eventCount: 0,
+    };
+    this.#sessions.add(session);
+    return session;
+  }
+
+  #pairToolCall(sessionId: string, e: NormalizedEvent, eventId: string, at: string, monoUs: number): void {
+    if (e.toolUseId === null) return;
+    const key = `${sessionId}\u0000${e.toolUseId}`;
+    if (e.kind === 'PreToolUse') {
+      this.#startTool.run(sessionId, e.toolUseId, e.toolName ?? 'unknown', eventId, at, monoUs);
+      this.#toolStarts.set(key, monoUs);
+      return;
+    }
+    if (!TOOL_END_KINDS.has(e.kind)) return;
+    const outcome = e.kind === 'PostToolUse' ? 'success' : 'failure';
+    const startMono = this.#toolStarts.get(key);
+    this.#toolStarts.delete(key);
+    // Same daemon run: monotonic difference (immune to wall-clock jumps); otherwise wall clock.
+    const monoMs = startMono === undefined ? null : (monoUs - startMono) / 1000;
+    const changed = this.#finishTool.run(eventId, at, outcome, monoMs, monoMs, at, sessionId, e.toolUseId).changes;
+    if (changed === 0) this.#orphanTool.run(sessionId, e.toolUseId, e.toolName ?? 'unknown', eventId, at, outcome);
+  }
+}
+
+function storageError(cause: unknown): AevError {
+  if (cause instanceof AevError) return cause;
+  const code = (cause as { code?: unknown }).code;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+    return new AevError('E_DISK_FULL', 'the disk is full: events cannot be stored', undefined, { cause });
+  }
+  return new AevError('E_IO', 'the index could not store the events', { sqliteCode: String(code) }, { cause });
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { AevError } from '../../common/errors.ts';
+import type { AgentKind } from '../../common/model/agent.ts';
+import type { IngestEvent } from '../../common/protocol/frames.ts';
+import { claudeCodeHookPayloadSchema } from '../../common/protocol/claude-code-hooks.ts';
+
+/** What the engine needs to know about an event before storing it; the payload itself stays opaque. */
+export interface NormalizedEvent {
+  readonly agent: AgentKind;
+  readonly agentSessionId: string;
+  readonly kind: string;
+  readonly toolName: string | null;
+  readonly toolUseId: string | null;
+  readonly terminalId: string | null;
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly truncated: Readonly<Record<string, number>> | null;
+}
+
+/** Other agents' hooks use the same base field names (docs/protocol.md). */
+const basePayloadSchema = z.looseObject({
+  session_id: z.string().min(1).max(256),
+  hook_event_name: z.string().min(1).max(128),
+  tool_name: z.string().max(256).optional(),
+  tool_use_id: z.string().max(256).optional(),
+});
+
+export function normalizeEvent(event: IngestEvent): NormalizedEvent {
+  const schema = event.agent === 'claude-code' ? claudeCodeHookPayloadSchema : basePayloadSchema;
+  const parsed = schema.safeParse(event.payload);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue === undefined ? '' : ` at payload.${issue.path.join('.')}`;
+    throw new AevError('E_SCHEMA', `invalid ${event.agent} payload${where}: ${issue?.message ?? 'schema violation'}`);
+  }
+  const p = parsed.data;
+  return {
+    agent: event.agent,
+    agentSessionId: p.session_id,
+    kind: p.hook_event_name,
+    toolName: typeof p.tool_name === 'string' ? p.tool_name : null,
+    toolUseId: typeof p.tool_use_id === 'string' && p.tool_use_id !== '' ? p.tool_use_id : null,
+    terminalId: event.terminalId ?? null,
+    payload: event.payload,
+    truncated: event.truncated ?? null,
+  };
+}

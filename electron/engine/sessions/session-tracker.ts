@@ -1,0 +1,75 @@
+import type { Database } from 'better-sqlite3';
+import type { AgentKind } from '../../common/model/agent.ts';
+
+/** The in-memory view of open sessions; the index is the truth, this is its cache for the hot path. */
+export interface OpenSession {
+  readonly id: string;
+  readonly agent: AgentKind;
+  readonly agentSessionId: string;
+  nextSeq: number;
+  lastEventMonoUs: number;
+  /** Wall clock of the last event, for idle detection across restarts. */
+  lastEventAtMs: number;
+  eventCount: number;
+}
+
+interface OpenSessionRow {
+  id: string;
+  agent: AgentKind;
+  agent_session_id: string;
+  last_event_at: string;
+  event_count: number;
+  max_seq: number | null;
+}
+
+export class SessionTracker {
+  readonly #open = new Map<string, OpenSession>();
+
+  /** Loads sessions left open by the previous run (their agents may still be working). */
+  load(db: Database, monoNowUs: number): void {
+    const rows = db
+      .prepare<[], OpenSessionRow>(
+        `SELECT s.id, s.agent, s.agent_session_id, s.last_event_at, s.event_count,
+                (SELECT MAX(seq) FROM events e WHERE e.session_id = s.id) AS max_seq
+           FROM sessions s WHERE s.ended_at IS NULL`,
+      )
+      .all();
+    for (const r of rows) {
+      this.#open.set(key(r.agent, r.agent_session_id), {
+        id: r.id,
+        agent: r.agent,
+        agentSessionId: r.agent_session_id,
+        nextSeq: (r.max_seq ?? 0) + 1,
+        // Monotonic time does not survive a restart; treat the session as touched now for ordering.
+        lastEventMonoUs: monoNowUs,
+        lastEventAtMs: Date.parse(r.last_event_at),
+        eventCount: r.event_count,
+      });
+    }
+  }
+
+  find(agent: AgentKind, agentSessionId: string): OpenSession | undefined {
+    return this.#open.get(key(agent, agentSessionId));
+  }
+
+  add(session: OpenSession): void {
+    this.#open.set(key(session.agent, session.agentSessionId), session);
+  }
+
+  remove(session: OpenSession): void {
+    this.#open.delete(key(session.agent, session.agentSessionId));
+  }
+
+  /** Sessions with no event since `cutoffMs` (wall clock). */
+  idleSince(cutoffMs: number): OpenSession[] {
+    return [...this.#open.values()].filter((s) => s.lastEventAtMs < cutoffMs);
+  }
+
+  get size(): number {
+    return this.#open.size;
+  }
+}
+
+function key(agent: string, agentSessionId: string): string {
+  return `${agent}\u0000${agentSessionId}`;
+}

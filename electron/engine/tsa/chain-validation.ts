@@ -1,0 +1,119 @@
+import { bytesEqual } from './asn1-bytes.ts';
+import { namesEqual } from './distinguished-name.ts';
+import { signatureHashName } from './hash-algorithms.ts';
+import { basicConstraints, extendedKeyUsage, KEY_USAGE, keyUsageBits, type TsaCertificate } from './tsa-certificate.ts';
+import { TsaCheckError } from './tsa-check-codes.ts';
+import { OID } from './tsa-oids.ts';
+
+/** Longest path we try (leaf + intermediates + anchor); real TSA chains have three or four. */
+const MAX_DEPTH = 8;
+
+/** Critical extensions we process (RFC 5280 §4.2: a certificate with any other critical extension is rejected). */
+const UNDERSTOOD_CRITICAL: ReadonlySet<string> = new Set([
+  OID.basicConstraints,
+  OID.keyUsage,
+  OID.extKeyUsage,
+  OID.subjectAltName,
+  OID.certificatePolicies,
+]);
+
+function iso(date: Date): string {
+  return date.toISOString();
+}
+
+/** Why `cert` cannot sit in the chain at time `at` (validity, critical extensions), or undefined. */
+function certificateProblem(cert: TsaCertificate, at: Date): string | undefined {
+  // RFC 3161 Appendix B: the chain is judged at genTime, not now; expired TSA certificates still vouch
+  // for what they signed while they were valid.
+  if (at < cert.x509.validFromDate || at > cert.x509.validToDate) {
+    return `${cert.subject} was not valid at ${iso(at)} (valid ${iso(cert.x509.validFromDate)} to ${iso(cert.x509.validToDate)})`;
+  }
+  const unknown = (cert.cert.extensions ?? []).find((e) => e.critical && !UNDERSTOOD_CRITICAL.has(e.extnID));
+  if (unknown !== undefined) return `${cert.subject} has an unsupported critical extension ${unknown.extnID}`;
+  return undefined;
+}
+
+function signedBy(child: TsaCertificate, issuer: TsaCertificate): boolean {
+  try {
+    return child.x509.verify(issuer.x509.publicKey);
+  } catch {
+    return false; // a key type that cannot have made this signature
+  }
+}
+
+/**
+ * Why `issuer` may not have issued `child` as a CA `below` intermediates above the leaf, or undefined.
+ * RFC 5280 §6.1.4: cA set (k), keyCertSign (n), pathLenConstraint (m); the signature must verify.
+ */
+function issuerProblem(
+  issuer: TsaCertificate,
+  child: TsaCertificate,
+  below: number,
+  isAnchor: boolean,
+): string | undefined {
+  if (!namesEqual(issuer.cert.subject, child.cert.issuer)) return 'name mismatch';
+  const hash = signatureHashName(child.cert.signatureAlgorithm.algorithmId);
+  if (hash === 'SHA-1') return `${child.subject} is signed with SHA-1`;
+  if (!signedBy(child, issuer)) return `the signature on ${child.subject} does not verify with ${issuer.subject}`;
+  const bc = basicConstraints(issuer);
+  const hasBc = issuer.cert.extensions?.some((e) => e.extnID === OID.basicConstraints) ?? false;
+  // A v1 trust anchor (no extensions at all) is trusted by configuration; every other issuer must be a CA.
+  if (!bc.ca && (hasBc || !isAnchor)) return `${issuer.subject} is not a CA`;
+  if (bc.pathLen !== undefined && below > bc.pathLen)
+    return `${issuer.subject} allows only ${bc.pathLen} intermediates below it`;
+  const usage = keyUsageBits(issuer);
+  if (usage !== undefined && !usage.has(KEY_USAGE.keyCertSign)) return `${issuer.subject} may not sign certificates`;
+  // EKU chaining (as Windows and many TSA chains expect): a CA restricted to other purposes cannot
+  // issue a time-stamping certificate.
+  const eku = extendedKeyUsage(issuer);
+  if (eku !== undefined && !eku.purposes.some((p) => p === OID.kpTimeStamping || p === OID.anyExtendedKeyUsage)) {
+    return `${issuer.subject} is restricted to other key purposes than time-stamping`;
+  }
+  return undefined;
+}
+
+/**
+ * Builds and validates a path from the TSA signer to one of the trust anchors, at time `at`, from the
+ * embedded and caller-supplied certificates (RFC 5280 §6, RFC 3161 §2.4.1). Depth-first, so a spoofed
+ * certificate with the right name but the wrong key is tried and discarded. Returns leaf..anchor.
+ */
+export function validateChain(
+  signer: TsaCertificate,
+  pool: readonly TsaCertificate[],
+  anchors: readonly TsaCertificate[],
+  at: Date,
+): TsaCertificate[] {
+  if (anchors.length === 0) throw new TsaCheckError('TSA_CHAIN', 'the TSA trust store is empty');
+  const problems: string[] = [];
+  const isAnchor = (c: TsaCertificate): boolean => anchors.some((a) => bytesEqual(a.der, c.der));
+
+  const extend = (path: TsaCertificate[]): TsaCertificate[] | undefined => {
+    const current = path[path.length - 1];
+    if (current === undefined) return undefined;
+    if (isAnchor(current)) return path;
+    if (path.length >= MAX_DEPTH) {
+      problems.push('the chain is too long');
+      return undefined;
+    }
+    for (const candidate of [...anchors, ...pool]) {
+      if (path.some((c) => bytesEqual(c.der, candidate.der))) continue;
+      if (!namesEqual(candidate.cert.subject, current.cert.issuer)) continue;
+      const problem =
+        certificateProblem(candidate, at) ?? issuerProblem(candidate, current, path.length - 1, isAnchor(candidate));
+      if (problem !== undefined) {
+        problems.push(problem);
+        continue;
+      }
+      const found = extend([...path, candidate]);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+
+  const leafProblem = certificateProblem(signer, at);
+  if (leafProblem !== undefined) throw new TsaCheckError('TSA_CHAIN', leafProblem);
+  const chain = extend([signer]);
+  if (chain !== undefined) return chain;
+  const detail = problems.length > 0 ? problems.join('; ') : `no issuer of ${signer.subject} leads to a trust anchor`;
+  throw new TsaCheckError('TSA_CHAIN', `no chain to a trusted TSA root: ${detail}`);
+}

@@ -1,0 +1,106 @@
+import { bigIntToHex, integerToBigInt } from './asn1-bytes.ts';
+import { checkSignature } from './cms-signature.ts';
+import { validateChain } from './chain-validation.ts';
+import { formatGeneralName } from './distinguished-name.ts';
+import { hashByOid } from './hash-algorithms.ts';
+import { checkContentTypeAttribute, checkMessageDigest } from './signed-attributes.ts';
+import {
+  checkLeafIsNotCa,
+  checkSignerKeyUsage,
+  checkTimeStampingEku,
+  checkTsaName,
+} from './signer-certificate-checks.ts';
+import { certificatePool, selectSigner } from './signer-selection.ts';
+import { decodeEnvelope, decodeToken, type DecodedToken, type TimestampEnvelope } from './timestamp-decode.ts';
+import type { ExpectedImprint, TimestampVerdict, VerifyTimestampOptions } from './timestamp-verdict.ts';
+import { certificateToPem } from './tsa-certificate.ts';
+import { ensure, TsaCheckError } from './tsa-check-codes.ts';
+import { checkAccuracy, checkImprint, checkNonce, checkPolicy, tokenAccuracy, tokenNonce } from './tst-info-checks.ts';
+
+type Facts = { -readonly [K in keyof TimestampVerdict]?: TimestampVerdict[K] };
+
+/** RFC 3161 §2.4.2: only granted(0) and grantedWithMods(1) carry a token. */
+function checkStatus(envelope: TimestampEnvelope): void {
+  const status = envelope.status;
+  if (status !== undefined) {
+    const detail = [...status.statusText, ...status.failInfo].join('; ');
+    ensure(
+      status.status === 0 || status.status === 1,
+      'TSA_STATUS',
+      `the TSA did not grant the request (PKIStatus ${status.status}${detail === '' ? '' : `: ${detail}`})`,
+    );
+  }
+  ensure(envelope.tokenBlock !== undefined, 'TSA_MALFORMED', 'the response is granted but carries no token');
+}
+
+/** What the token claims, for the report; read before the checks so an invalid verdict still shows it. */
+function describeToken(token: DecodedToken, facts: Facts): void {
+  const tst = token.tstInfo;
+  facts.genTime = tst.genTime.toISOString();
+  facts.policy = tst.policy;
+  facts.serialNumber = bigIntToHex(integerToBigInt(tst.serialNumber));
+  facts.imprintAlgorithm = hashByOid(tst.messageImprint.hashAlgorithm.algorithmId)?.name;
+  const accuracy = tokenAccuracy(tst);
+  if (accuracy !== undefined) facts.accuracy = accuracy;
+  const nonce = tokenNonce(tst);
+  if (nonce !== undefined) facts.nonce = bigIntToHex(nonce);
+  if (tst.tsa !== undefined) facts.tsaName = formatGeneralName(tst.tsa);
+}
+
+/** The checks, in order; each throws a TsaCheckError with its code. See docs/rfc3161-verification.md. */
+function runChecks(bytes: Uint8Array, expected: ExpectedImprint, options: VerifyTimestampOptions, facts: Facts): void {
+  const envelope = decodeEnvelope(bytes, options.form ?? 'auto');
+  if (envelope.status !== undefined) facts.status = envelope.status;
+  checkStatus(envelope);
+  if (envelope.tokenBlock === undefined) return;
+  const token = decodeToken(envelope.tokenBlock);
+  describeToken(token, facts);
+
+  // What was stamped, against what the caller expects (RFC 3161 §2.4.2).
+  checkImprint(token, expected);
+  checkNonce(token, options);
+  checkPolicy(token, options);
+  checkAccuracy(token, options);
+
+  // The CMS envelope binds the signature to this TSTInfo (RFC 5652 §5.3, §11).
+  checkContentTypeAttribute(token);
+  checkMessageDigest(token);
+
+  // Who signed: by sid, bound by ESS, then the signature itself (RFC 5652 §5.6, RFC 5816).
+  const pool = certificatePool(token.certificates, options.untrusted ?? []);
+  const signer = selectSigner(token, pool);
+  facts.signerSubject = signer.subject;
+  checkSignature(token, signer);
+
+  // What the signer is allowed to be (RFC 3161 §2.3, §2.4.2).
+  checkTimeStampingEku(signer);
+  checkSignerKeyUsage(signer);
+  checkLeafIsNotCa(signer);
+  checkTsaName(token, signer);
+
+  // Whom it chains to, judged at genTime (RFC 3161 Appendix B).
+  const chain = validateChain(signer, pool, options.trustAnchors, token.tstInfo.genTime);
+  facts.chain = chain.map(certificateToPem);
+}
+
+/**
+ * Verifies an RFC 3161 TimeStampResp or TimeStampToken offline against the expected imprint and a
+ * dedicated TSA trust store. Never throws: garbage in gives a coded invalid verdict.
+ */
+export function verifyTimestamp(
+  bytes: Uint8Array,
+  expected: ExpectedImprint,
+  options: VerifyTimestampOptions,
+): TimestampVerdict {
+  const facts: Facts = {};
+  try {
+    runChecks(bytes, expected, options, facts);
+    return { ...facts, valid: true };
+  } catch (error) {
+    delete facts.chain;
+    if (error instanceof TsaCheckError) return { ...facts, valid: false, code: error.code, message: error.message };
+    // pkijs and asn1js throw plain errors on structures that do not fit the ASN.1 schema.
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ...facts, valid: false, code: 'TSA_MALFORMED', message: `cannot decode the time-stamp: ${reason}` };
+  }
+}

@@ -1,0 +1,227 @@
+import type { Database } from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import type { ChainRecordBody } from '../../common/model/chain.ts';
+import { payloadAad } from '../ingest/payload-aad.ts';
+import { canonicalJson } from '../seal/canonical-json.ts';
+import type { ChainStore, StoredChainRecord } from '../seal/chain-store.ts';
+import { leafHash, merkleRoot } from '../seal/merkle.ts';
+import { verifySshsig } from '../seal/sshsig.ts';
+import { openBytes } from '../vault/aead.ts';
+import { chainRecordBodySchema } from './chain-record-schema.ts';
+import type { ReportBuilder } from './report-builder.ts';
+
+/** Checks one RFC 3161 response for an imprint against the TSA trust store. */
+export type TokenCheck = (
+  response: Buffer,
+  imprint: Buffer,
+) => { readonly valid: boolean; readonly code?: string; readonly message?: string; readonly genTime?: string };
+
+export interface SessionVerifyDeps {
+  readonly db: Database;
+  readonly chain: ChainStore;
+  readonly fieldKey: Buffer;
+  readonly devicePublicKey: Buffer;
+  readonly deviceFingerprint: string;
+  readonly checkToken: TokenCheck;
+}
+
+interface EventRow {
+  id: string;
+  session_id: string;
+  seq: number;
+  window_seq: number | null;
+  digest: Buffer;
+  payload_ct: Buffer;
+}
+
+/**
+ * Recomputes everything about one session from what is stored (DESIGN.md §5, invariant I5): each event's
+ * ciphertext and digest, each window's Merkle root, each record's canonical form, hash, link, coverage
+ * and signature, and each time-stamp token. Reports every item.
+ */
+export function verifySession(sessionId: string, deps: SessionVerifyDeps, report: ReportBuilder): void {
+  const at = `session ${sessionId}`;
+  const session = deps.db
+    .prepare<[string], { id: string; started_at: string }>('SELECT id, started_at FROM sessions WHERE id = ?')
+    .get(sessionId);
+  if (session === undefined) {
+    report.fail(at, 'SESSION_MISSING', 'no such session in the index');
+    return;
+  }
+  const records = deps.chain.all(sessionId).sort((a, b) => a.seq - b.seq);
+  const bodies = checkRecords(at, session.started_at, records, deps, report);
+  checkEvents(at, sessionId, bodies, deps, report);
+  checkTokens(at, sessionId, records, deps, report);
+}
+
+function checkRecords(
+  at: string,
+  startedAt: string,
+  records: readonly StoredChainRecord[],
+  deps: SessionVerifyDeps,
+  report: ReportBuilder,
+): Map<number, ChainRecordBody> {
+  const bodies = new Map<number, ChainRecordBody>();
+  let prevHash: string | null = null;
+  let prevTo = startedAt;
+  let finalSeen = false;
+  records.forEach((r, i) => {
+    const item = `${at} record ${r.seq}`;
+    const failures: string[] = [];
+    const fail = (code: Parameters<ReportBuilder['fail']>[1], message: string): void => {
+      failures.push(code);
+      report.fail(item, code, message);
+    };
+    let body: ChainRecordBody | null = null;
+    try {
+      const parsed = chainRecordBodySchema.safeParse(JSON.parse(r.record.toString('utf8')));
+      if (parsed.success) body = parsed.data;
+      else fail('RECORD_SCHEMA', `not a valid chain record: ${parsed.error.issues[0]?.message ?? ''}`);
+    } catch {
+      fail('RECORD_SCHEMA', 'the record is not JSON');
+    }
+    if (body !== null && !canonicalJson(body).equals(r.record))
+      fail('RECORD_CANONICAL', 'the record is not in RFC 8785 canonical form');
+    const hash = createHash('sha256').update(r.record).digest();
+    if (!hash.equals(r.recordHash)) fail('RECORD_HASH', 'the stored record hash does not match the record');
+    if (body !== null) {
+      if (body.seq !== i + 1 || body.seq !== r.seq)
+        fail(
+          'RECORD_SEQ',
+          `expected record ${i + 1}, found ${body.seq} (row ${r.seq}): a record is missing, duplicated or reordered`,
+        );
+      if (body.sessionId !== r.sessionId) fail('RECORD_SESSION', `the record belongs to session ${body.sessionId}`);
+      if (body.prev !== prevHash) fail('RECORD_LINK', 'the record does not link to the previous record');
+      if (body.from !== prevTo)
+        fail('RECORD_COVERAGE', `coverage hole or overlap: starts ${body.from}, previous ended ${prevTo}`);
+      if (body.device !== deps.deviceFingerprint) fail('RECORD_DEVICE', `signed by another device (${body.device})`);
+      if (finalSeen) fail('RECORD_AFTER_FINAL', 'a record follows the final record');
+      finalSeen ||= body.final;
+      bodies.set(r.seq, body);
+      prevTo = body.to;
+    }
+    const sig = verifySshsig(r.record, r.signature, deps.devicePublicKey, 'agent-evidence');
+    if (!sig.valid) fail('RECORD_SIGNATURE', `device signature invalid (${sig.code ?? 'SIG_BAD'})`);
+    if (failures.length === 0)
+      report.pass(
+        item,
+        `${body?.kind ?? 'record'} ${body?.from ?? ''} → ${body?.to ?? ''}: hash, link, coverage and signature verified`,
+      );
+    prevHash = hash.toString('hex');
+  });
+  return bodies;
+}
+
+function checkEvents(
+  at: string,
+  sessionId: string,
+  bodies: ReadonlyMap<number, ChainRecordBody>,
+  deps: SessionVerifyDeps,
+  report: ReportBuilder,
+): void {
+  const rows = deps.db
+    .prepare<[string], EventRow>(
+      'SELECT id, session_id, seq, window_seq, digest, payload_ct FROM events WHERE session_id = ? ORDER BY seq',
+    )
+    .all(sessionId);
+  const byWindow = new Map<number, EventRow[]>();
+  let expectedSeq = 1;
+  const finalSealed = [...bodies.values()].some((b) => b.final);
+  for (const e of rows) {
+    const item = `${at} event ${e.seq}`;
+    if (e.seq !== expectedSeq)
+      report.fail(`${at} event ${expectedSeq}`, 'EVENT_MISSING', `events ${expectedSeq}..${e.seq - 1} are missing`);
+    expectedSeq = e.seq + 1;
+    let plain: Buffer | null = null;
+    try {
+      plain = openBytes(deps.fieldKey, e.payload_ct, payloadAad(e.id));
+    } catch {
+      report.fail(item, 'EVENT_CIPHERTEXT', 'the encrypted event does not decrypt (altered or moved)');
+    }
+    if (plain !== null) {
+      if (!createHash('sha256').update(plain).digest().equals(e.digest))
+        report.fail(item, 'EVENT_DIGEST', 'the event does not match its digest');
+      const inner = JSON.parse(plain.toString('utf8')) as { id?: unknown; seq?: unknown; sessionId?: unknown };
+      if (inner.id !== e.id || inner.seq !== e.seq || inner.sessionId !== e.session_id)
+        report.fail(item, 'EVENT_ROW', 'the event content does not match its row');
+    }
+    if (e.window_seq === null) {
+      if (finalSealed) report.fail(item, 'EVENT_UNSEALED', 'an event after the final record');
+      else report.pending(item, 'EVENT_UNSEALED', 'received, not sealed yet (the open window)');
+    } else {
+      const list = byWindow.get(e.window_seq) ?? [];
+      list.push(e);
+      byWindow.set(e.window_seq, list);
+      if (!bodies.has(e.window_seq))
+        report.fail(item, 'EVENT_ORPHANED', `claims record ${e.window_seq}, which does not exist`);
+    }
+  }
+  for (const [seq, body] of bodies) {
+    const events = byWindow.get(seq) ?? [];
+    const root = merkleRoot(events.map((e) => leafHash(e.digest))).toString('hex');
+    const first = events[0]?.seq ?? null;
+    const last = events.at(-1)?.seq ?? null;
+    const item = `${at} record ${seq} events`;
+    if (
+      root !== body.events.root ||
+      events.length !== body.events.count ||
+      first !== body.events.firstSeq ||
+      last !== body.events.lastSeq
+    ) {
+      report.fail(
+        item,
+        'EVENTS_ROOT',
+        `the record seals ${body.events.count} events (${String(body.events.firstSeq)}..${String(body.events.lastSeq)}) but ${events.length} stored events give another Merkle root`,
+      );
+    } else if (events.length > 0) {
+      report.pass(item, `${events.length} events match the Merkle root`);
+    }
+  }
+}
+
+function checkTokens(
+  at: string,
+  sessionId: string,
+  records: readonly StoredChainRecord[],
+  deps: SessionVerifyDeps,
+  report: ReportBuilder,
+): void {
+  const tokens = deps.db
+    .prepare<[string], { seq: number; tsa_url: string; response: Buffer }>(
+      'SELECT seq, tsa_url, response FROM tsa_tokens WHERE session_id = ? ORDER BY seq',
+    )
+    .all(sessionId);
+  const hashes = new Map(records.map((r) => [r.seq, r.recordHash]));
+  let coveredUpTo = 0;
+  for (const t of tokens) {
+    const item = `${at} token on record ${t.seq} (${t.tsa_url})`;
+    const imprint = hashes.get(t.seq);
+    if (imprint === undefined) {
+      report.fail(item, 'TOKEN_IMPRINT', 'the token is for a record that does not exist');
+      continue;
+    }
+    const result = deps.checkToken(t.response, imprint);
+    if (!result.valid) {
+      const code = result.code === 'TSA_IMPRINT_MISMATCH' ? 'TOKEN_IMPRINT' : 'TOKEN_INVALID';
+      report.fail(
+        item,
+        code,
+        `${result.code ?? 'invalid'}: ${result.message ?? 'the time-stamp token does not verify'}`,
+      );
+      continue;
+    }
+    report.pass(
+      item,
+      `RFC 3161 token verified, genTime ${result.genTime ?? '?'}; covers records 1..${t.seq} through the chain`,
+    );
+    coveredUpTo = Math.max(coveredUpTo, t.seq);
+  }
+  const uncovered = records.filter((r) => r.seq > coveredUpTo);
+  if (uncovered.length > 0) {
+    report.pending(
+      `${at} records ${uncovered[0]?.seq ?? ''}..${uncovered.at(-1)?.seq ?? ''}`,
+      'TOKEN_PENDING',
+      `${uncovered.length} record(s) not yet covered by a time-stamp`,
+    );
+  }
+}

@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runAev, startDaemon, testEnv } from '../../helpers/daemon-process.ts';
+import { makeTempDir } from '../../helpers/temp-dir.ts';
+
+describe('aev daemon', () => {
+  const tmp = makeTempDir();
+  afterAll(() => {
+    tmp.cleanup();
+  });
+
+  it('creates the vault on first run and prints the next steps', async () => {
+    const dataRoot = path.join(tmp.dir, 'first');
+    const d = await startDaemon(dataRoot);
+    expect(d.stdout()).toContain('created a new encrypted vault');
+    expect(d.stdout()).toContain('aev hooks install --agent claude-code');
+    expect(await d.stop()).toBe(0);
+  });
+
+  it('allows one daemon per data root and names the process holding it', async () => {
+    const dataRoot = path.join(tmp.dir, 'locked');
+    const first = await startDaemon(dataRoot);
+    const second = await runAev(['daemon'], testEnv(dataRoot));
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`pid ${String(first.child.pid)}`);
+    expect(second.stderr).toContain('E_DAEMON_LOCKED');
+    expect(second.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    await first.stop();
+  });
+
+  it('takes over a stale lock and a stale socket left by a killed daemon', async () => {
+    const dataRoot = path.join(tmp.dir, 'stale');
+    const first = await startDaemon(dataRoot);
+    await first.kill9();
+    expect(fs.existsSync(first.paths.socketPath)).toBe(true);
+    const second = await startDaemon(dataRoot);
+    expect(second.stdout()).toContain('did not stop cleanly');
+    expect(await second.stop()).toBe(0);
+    expect(fs.existsSync(second.paths.socketPath)).toBe(false);
+    expect(fs.existsSync(second.paths.lockPath)).toBe(false);
+  });
+
+  it('explains how to create a vault when there is none and no passphrase', async () => {
+    const dataRoot = path.join(tmp.dir, 'novault');
+    const env = testEnv(dataRoot);
+    delete env.AEV_PASSPHRASE_FILE;
+    const r = await runAev(['daemon'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('aev init');
+    expect(r.stderr).toContain('E_VAULT_MISSING');
+  });
+
+  it('refuses a wrong passphrase with a clear message', async () => {
+    const dataRoot = path.join(tmp.dir, 'wrongpass');
+    const d = await startDaemon(dataRoot);
+    await d.stop();
+    const badFile = path.join(tmp.dir, 'bad.pass');
+    fs.writeFileSync(badFile, 'not the passphrase\n', { mode: 0o600 });
+    const r = await runAev(['daemon'], testEnv(dataRoot, { AEV_PASSPHRASE_FILE: badFile }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('E_BAD_PASSPHRASE');
+  });
+
+  it('aev status reports a running engine, and exit 1 with a clear line when none runs', async () => {
+    const dataRoot = path.join(tmp.dir, 'status');
+    const env = testEnv(dataRoot);
+    const down = await runAev(['status'], env);
+    expect(down.code).toBe(1);
+    expect(down.stdout).toContain('not running');
+    const d = await startDaemon(dataRoot);
+    const up = await runAev(['status', '--json'], env);
+    expect(up.code).toBe(0);
+    const status = JSON.parse(up.stdout) as { running: boolean; pid: number; recording: boolean };
+    expect(status).toMatchObject({ running: true, pid: d.child.pid, recording: true });
+    await d.stop();
+  });
+});
