@@ -17,6 +17,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   hooks: async () => (await import('./commands/hooks.ts')).run,
   doctor: async () => (await import('./commands/doctor.ts')).run,
   tsa: async () => (await import('./commands/tsa.ts')).run,
+  verify: async () => (await import('./commands/verify.ts')).run,
+  keys: async () => (await import('./commands/keys.ts')).run,
+  pause: async () => (await import('./commands/pause.ts')).runPause,
+  resume: async () => (await import('./commands/pause.ts')).runResume,
 };
 
 export const USAGE = `aev — Agent Evidence, the flight recorder for AI coding agents
@@ -29,17 +33,23 @@ Usage: aev <command> [options]
   sessions list [--json]       recorded agent sessions
   sessions show ID [--json] [--payloads]
                                one session: events, tool calls and their durations
+  pause --reason TEXT          pause recording (the gap goes on record); fail-closed hooks deny tool calls
+  resume                       resume recording
   hooks install --agent claude-code --scope user|project|local [--dry-run] [--policy fail-open|fail-closed]
   hooks uninstall --agent claude-code --scope user|project|local [--dry-run]
   hook [--policy fail-open|fail-closed]
                                (run by the agent) forward one hook payload from stdin
-  tsa verify-token (--data FILE | --digest HEX) --token FILE [--token-only] --trust PEM [--untrusted PEM] [--json]
+  tsa verify-token (--data FILE | --digest HEX) --token FILE [--token-only] --trust PEM [--untrusted PEM] [--policy OID]… [--json]
                                check an RFC 3161 time-stamp response or token offline
+  verify (--session ID… | --all) [--trust PEM] [--allow-pending] [--json]
+                               recompute every hash, Merkle root, link, signature and time-stamp
+  keys show [--json]           the device signing key: fingerprint and allowed_signers line
   doctor                       check this machine: Node, keyring, socket, ffmpeg, TSAs
   version                      print the version
 
 Environment: AEV_HOME (data root), AEV_PASSPHRASE_FILE (headless unlock), AEV_HTTP_PORT (port|off),
-AEV_KEYRING=off (do not use the OS keyring), AEV_HOOK_POLICY, AEV_HOOK_TIMEOUT_MS.
+AEV_KEYRING=off (do not use the OS keyring), AEV_HOOK_POLICY, AEV_HOOK_TIMEOUT_MS,
+AEV_TSA_URLS (comma-separated TSA URLs, or off), AEV_TSA_TRUST (PEM file of TSA roots), AEV_WINDOW_MS.
 Exit codes: 0 ok, 1 failed (or verification failed), 2 usage error.`;
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {

@@ -18,6 +18,8 @@ import type { DaemonLock } from './runtime/daemon-lock.ts';
 import { runtimePaths } from './runtime/data-root.ts';
 import type { RuntimePaths } from './runtime/data-root.ts';
 import { ensurePrivateDir } from './runtime/private-dir.ts';
+import { recordMissedEvents } from './seal/missed-events.ts';
+import { SealService } from './seal/seal-service.ts';
 import { SessionTracker } from './sessions/session-tracker.ts';
 import { createVault, openVault, vaultExists } from './vault/vault.ts';
 import type { Vault } from './vault/vault.ts';
@@ -52,6 +54,7 @@ interface Running {
   readonly httpUrl: string | null;
   readonly startedAt: string;
   readonly sweeper: NodeJS.Timeout;
+  readonly seal: SealService;
 }
 
 /** The one composition root (STYLE.md): clock, data root, keyring and limits come in through `config`. */
@@ -83,6 +86,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
         rejectedFrames: running.endpoint.counters.rejectedFrames,
       },
       sessions: { active: counts.active, total: counts.sessions },
+      sealing: running.seal.status(),
     };
   };
 
@@ -105,16 +109,49 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           db.prepare('INSERT INTO runs (pid, started_at) VALUES (?, ?)').run(process.pid, startedAt).lastInsertRowid,
         );
         const fieldKey = vault.subkey('index-fields');
+        const seal = await SealService.open(
+          db,
+          vault,
+          paths.dataRoot,
+          { windowMs: config.windowMs, tsa: config.tsa },
+          clock,
+          logger,
+        );
+        recordMissedEvents(paths.missedEventsPath, db, seal.sealer, logger);
+        if (previousStopUnclean)
+          seal.recoverAfterUncleanStop(
+            `the engine stopped without shutting down (previous pid ${String(lock.previous?.pid ?? 'unknown')})`,
+          );
         const sessions = new SessionTracker();
         sessions.load(db, clock.monoUs());
         const writer = new EventWriter(db, fieldKey, sessions);
         const queue = new IngestQueue(writer, clock);
         const queries = new SessionQueries(db, fieldKey);
-        const control = new ControlService(queries, status);
+        let paused: { since: string; reason: string } | null = null;
+        const control = new ControlService(queries, status, {
+          pause(reason) {
+            if (paused === null) {
+              paused = { since: new Date(clock.now()).toISOString(), reason };
+              recording = false;
+              seal.sealer.sealDue();
+              logger.info('recording paused', { since: paused.since });
+            }
+            return { paused: true, since: paused.since };
+          },
+          resume() {
+            if (paused === null) return { paused: false, gaps: 0 };
+            const detail = `paused ${paused.since} to ${new Date(clock.now()).toISOString()}: ${paused.reason}`;
+            paused = null;
+            recording = true;
+            const gaps = seal.gapInOpenSessions('paused', detail);
+            logger.info('recording resumed', { gaps });
+            return { paused: false, gaps };
+          },
+        });
         const handler: EndpointHandler = {
           serverName: `aev/${AEV_VERSION}`,
-          async ingest(event, client) {
-            const written = await queue.submit(normalizeEvent(event), client);
+          async ingest(event, client, received) {
+            const written = await queue.submit(normalizeEvent(event, received), client);
             return { ...written, recording };
           },
           control(method, params) {
@@ -129,6 +166,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           http = new HttpEndpoint(paths.httpInfoPath, handler, config.limits, clock, endpoint.counters);
           httpUrl = (await http.listen(config.httpPort, paths.httpInfoPath)).url;
         }
+        seal.start();
         const sweeper = setInterval(
           () => {
             const cutoff = clock.now() - config.sessionIdleMs;
@@ -154,6 +192,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           httpUrl,
           startedAt,
           sweeper,
+          seal,
         };
         logger.info('engine started', { socket: paths.socketPath, http: httpUrl, createdVault, previousStopUnclean });
         return { createdVault, socketPath: paths.socketPath, httpUrl, previousStopUnclean };
@@ -174,6 +213,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
       await new Promise((resolve) => setImmediate(resolve));
       await r.endpoint.closeConnections();
       await stopped;
+      await r.seal.stop();
       r.db
         .prepare('UPDATE runs SET stopped_at = ?, clean = 1 WHERE id = ?')
         .run(new Date(clock.now()).toISOString(), r.runId);

@@ -2,6 +2,8 @@ import type { KeyringPort } from '../../native/keychain/keyring.ts';
 import { AevError } from '../common/errors.ts';
 import { DEFAULT_LIMITS } from './ingest/endpoint-limits.ts';
 import type { EndpointLimits } from './ingest/endpoint-limits.ts';
+import type { SealConfig } from './seal/seal-service.ts';
+import { DEFAULT_TSAS, defaultTsaTrustPem } from './tsa/default-tsas.ts';
 import { systemClock } from './runtime/clock.ts';
 import type { Clock } from './runtime/clock.ts';
 import { silentLogger } from './runtime/logger.ts';
@@ -24,6 +26,10 @@ export interface EngineConfig {
   readonly limits: EndpointLimits;
   /** A session with no event for this long is ended (reason `idle`). */
   readonly sessionIdleMs: number;
+  /** Window length: every captured byte is sealed within this (invariant I2). */
+  readonly windowMs: number;
+  /** Time-stamp authorities and their dedicated trust store; null disables time-stamping. */
+  readonly tsa: SealConfig['tsa'];
 }
 
 export const DEFAULT_HTTP_PORT = 47_615;
@@ -41,6 +47,8 @@ export function checkAndSetDefaults(c: Partial<EngineConfig> & { readonly dataRo
     httpPort: c.httpPort === undefined ? DEFAULT_HTTP_PORT : c.httpPort,
     limits: { ...DEFAULT_LIMITS, ...c.limits },
     sessionIdleMs: c.sessionIdleMs ?? 30 * 60_000,
+    windowMs: c.windowMs ?? 10_000,
+    tsa: c.tsa === undefined ? { endpoints: DEFAULT_TSAS, trustPem: defaultTsaTrustPem(), timeoutMs: 10_000 } : c.tsa,
   };
   if (config.dataRoot === '') throw new AevError('E_CONFIG', 'the data root is empty');
   if (
@@ -49,6 +57,9 @@ export function checkAndSetDefaults(c: Partial<EngineConfig> & { readonly dataRo
   ) {
     throw new AevError('E_CONFIG', `invalid HTTP port ${String(config.httpPort)}`);
   }
+  if (config.windowMs < 200 || config.windowMs > 600_000)
+    throw new AevError('E_CONFIG', 'the window length must be 0.2 s..10 min');
+  if (config.tsa?.endpoints.length === 0) throw new AevError('E_CONFIG', 'no TSA configured');
   if (config.sessionIdleMs < 1000) throw new AevError('E_CONFIG', 'the session idle timeout must be at least 1 s');
   if (config.scryptLogN < 14 || config.scryptLogN > 22)
     throw new AevError('E_CONFIG', 'scrypt cost must be 2^14..2^22');

@@ -109,6 +109,9 @@ function keyArgs(keyType: 'rsa' | 'ec'): string[] {
   return keyType === 'rsa' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
 }
 
+/** Splits a command line with no quoted parts (subjects with spaces are passed separately). */
+const words = (line: string): string[] => line.split(' ');
+
 /** Issues `name`.pem/.key signed by `issuer` with the extension section `section`. */
 async function issue(
   dir: string,
@@ -118,46 +121,11 @@ async function issue(
   section: string,
   keyType: 'rsa' | 'ec',
 ): Promise<void> {
-  await openssl(
-    [
-      'req',
-      '-new',
-      '-config',
-      'pki.cnf',
-      ...keyArgs(keyType),
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      subject,
-    ],
-    dir,
-  );
-  await openssl(
-    [
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      `${issuer}.pem`,
-      '-CAkey',
-      `${issuer}.key`,
-      '-set_serial',
-      `0x${randomBytes(8).toString('hex')}`,
-      '-days',
-      '30',
-      '-extfile',
-      'pki.cnf',
-      '-extensions',
-      section,
-      '-out',
-      `${name}.pem`,
-    ],
-    dir,
-  );
+  const req = `req -new -config pki.cnf -nodes -keyout ${name}.key -out ${name}.csr`;
+  await openssl([...words(req), ...keyArgs(keyType), '-subj', subject], dir);
+  const serial = `0x${randomBytes(8).toString('hex')}`;
+  const x509 = `x509 -req -in ${name}.csr -CA ${issuer}.pem -CAkey ${issuer}.key -set_serial ${serial} -days 30`;
+  await openssl(words(`${x509} -extfile pki.cnf -extensions ${section} -out ${name}.pem`), dir);
 }
 
 function tsaConfig(dir: string, signer: string, options: OpensslTsaOptions, withName: boolean): string {
@@ -209,28 +177,8 @@ export async function startOpensslTsa(options: OpensslTsaOptions = {}): Promise<
   const leaf = options.leaf ?? 'good';
   fs.writeFileSync(path.join(dir, 'pki.cnf'), PKI_CONFIG);
   fs.writeFileSync(path.join(dir, 'tsaserial'), '01\n');
-  await openssl(
-    [
-      'req',
-      '-x509',
-      '-new',
-      '-config',
-      'pki.cnf',
-      '-extensions',
-      'ca_ext',
-      ...keyArgs('ec'),
-      '-nodes',
-      '-keyout',
-      'root.key',
-      '-out',
-      'root.pem',
-      '-subj',
-      '/O=AEV Test/CN=AEV Test TSA Root',
-      '-days',
-      '365',
-    ],
-    dir,
-  );
+  const rootReq = 'req -x509 -new -config pki.cnf -extensions ca_ext -nodes -keyout root.key -out root.pem -days 365';
+  await openssl([...words(rootReq), ...keyArgs('ec'), '-subj', '/O=AEV Test/CN=AEV Test TSA Root'], dir);
   let issuer = 'root';
   if (options.intermediate === true) {
     await issue(dir, 'intermediate', '/O=AEV Test/CN=AEV Test TSA Intermediate', 'root', 'ca_ext', 'ec');
@@ -252,36 +200,10 @@ export async function startOpensslTsa(options: OpensslTsaOptions = {}): Promise<
     await openssl(['ts', '-reply', '-config', 'tsa.cnf', '-queryfile', `q${n}.tsq`, '-out', `r${n}.tsr`], dir);
     if (leaf === 'good') return new Uint8Array(fs.readFileSync(path.join(dir, `r${n}.tsr`)));
     await openssl(['ts', '-reply', '-in', `r${n}.tsr`, '-token_out', '-out', `t${n}.der`], dir);
-    await openssl(
-      ['cms', '-verify', '-noverify', '-inform', 'DER', '-in', `t${n}.der`, '-binary', '-out', `i${n}.der`],
-      dir,
-    );
-    await openssl(
-      [
-        'cms',
-        '-sign',
-        '-binary',
-        '-nodetach',
-        '-in',
-        `i${n}.der`,
-        '-econtent_type',
-        TST_INFO_OID,
-        '-signer',
-        'tsa.pem',
-        '-inkey',
-        'tsa.key',
-        '-md',
-        'sha256',
-        '-nosmimecap',
-        '-cades',
-        '-outform',
-        'DER',
-        '-out',
-        `b${n}.der`,
-        ...(options.intermediate === true ? ['-certfile', 'intermediate.pem'] : []),
-      ],
-      dir,
-    );
+    await openssl(words(`cms -verify -noverify -inform DER -in t${n}.der -binary -out i${n}.der`), dir);
+    const sign = `cms -sign -binary -nodetach -in i${n}.der -econtent_type ${TST_INFO_OID} -signer tsa.pem -inkey tsa.key`;
+    const chain = options.intermediate === true ? ' -certfile intermediate.pem' : '';
+    await openssl(words(`${sign} -md sha256 -nosmimecap -cades -outform DER -out b${n}.der${chain}`), dir);
     return grantedResponse(new Uint8Array(fs.readFileSync(path.join(dir, `b${n}.der`))));
   };
   // One openssl at a time: `ts -reply` rewrites the serial file.

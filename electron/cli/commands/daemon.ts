@@ -20,6 +20,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     passphrase: env.passphrase,
     createVault: env.passphrase !== undefined,
     httpPort: env.httpPort,
+    ...(env.tsa === undefined ? {} : { tsa: env.tsa }),
+    ...(env.windowMs === undefined ? {} : { windowMs: env.windowMs }),
     logger: values.quiet === true ? { ...logger, info: () => undefined } : logger,
     ...(io.env.AEV_SCRYPT_LOG_N !== undefined ? { scryptLogN: Number(io.env.AEV_SCRYPT_LOG_N) } : {}),
   });

@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import { captureDevicesFor, probeFfmpegCandidates } from '../../../native/ffmpeg/locate-ffmpeg.ts';
 import { describeKeyring, probeOsKeyring } from '../../../native/keychain/keyring.ts';
+import { createHash } from 'node:crypto';
 import { AevError } from '../../common/errors.ts';
+import { DEFAULT_TSAS, defaultTsaTrustPem } from '../../engine/tsa/default-tsas.ts';
+import { certificatesFromPem } from '../../engine/tsa/tsa-certificate.ts';
+import { createTsaStamper } from '../../engine/tsa/tsa-stamper.ts';
+import { engineEnv } from '../engine-env.ts';
 import { resolveDataRoot, runtimePaths } from '../../engine/runtime/data-root.ts';
 import { vaultExists } from '../../engine/vault/vault.ts';
 import type { CliIo } from '../cli-io.ts';
@@ -28,6 +33,7 @@ export async function run(_argv: string[], io: CliIo): Promise<number> {
     await checkKeyring(io),
     ...(await checkEngine(paths.socketPath, paths.runtimeDir)),
     await checkFfmpeg(io),
+    ...(await checkTsas(io)),
   ];
   for (const c of checks) {
     writeLine(
@@ -150,4 +156,42 @@ async function checkFfmpeg(io: CliIo): Promise<Check> {
     verdict: 'ok',
     detail: `${best.path} (${best.source}, ${best.version}) with ${needed.join(', ')}`,
   };
+}
+
+/** Each TSA: can we get a verified time-stamp from it right now (a real request over the network)? */
+async function checkTsas(io: CliIo): Promise<Check[]> {
+  const env = await engineEnv(io);
+  const tsa =
+    env.tsa === undefined ? { endpoints: DEFAULT_TSAS, trustPem: defaultTsaTrustPem(), timeoutMs: 5000 } : env.tsa;
+  if (tsa === null) {
+    return [
+      {
+        name: 'tsa',
+        verdict: 'warn',
+        detail: 'time-stamping is off (AEV_TSA_URLS=off)',
+        fix: 'records stay pending until TSAs are configured',
+      },
+    ];
+  }
+  const stamper = createTsaStamper({
+    timeoutMs: Math.min(tsa.timeoutMs, 5000),
+    trustAnchors: certificatesFromPem(tsa.trustPem),
+  });
+  const imprint = createHash('sha256').update(`aev doctor ${new Date().toISOString()}`).digest();
+  const checks: Check[] = [];
+  for (const e of tsa.endpoints) {
+    try {
+      const stamp = await stamper.stamp(e.url, imprint);
+      checks.push({ name: 'tsa', verdict: 'ok', detail: `${e.url}: verified token, genTime ${stamp.genTime}` });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      checks.push({
+        name: 'tsa',
+        verdict: 'warn',
+        detail: `${e.url}: ${message}`,
+        fix: 'check the network or proxy (HTTPS_PROXY, HTTP_PROXY); records wait in the queue until a TSA answers',
+      });
+    }
+  }
+  return checks;
 }

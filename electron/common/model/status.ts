@@ -1,3 +1,25 @@
+export interface TsaStatus {
+  readonly enabled: boolean;
+  /** Chain records waiting for a time-stamp (each is covered once a later record of its session is). */
+  readonly pending: number;
+  readonly oldestPendingSince: string | null;
+  readonly tsas: readonly {
+    readonly url: string;
+    readonly lastSuccessAt: string | null;
+    readonly lastError: string | null;
+    readonly lastErrorAt: string | null;
+  }[];
+}
+
+export interface SealingStatus {
+  /** The device key's SSH fingerprint. */
+  readonly device: string;
+  readonly windowMs: number;
+  readonly records: number;
+  readonly unsealedEvents: number;
+  readonly tsa: TsaStatus;
+}
+
 export interface EngineStatus {
   readonly version: string;
   readonly pid: number;
@@ -16,4 +38,5 @@ export interface EngineStatus {
     readonly rejectedFrames: number;
   };
   readonly sessions: { readonly active: number; readonly total: number };
+  readonly sealing: SealingStatus;
 }

@@ -46,7 +46,14 @@ export const eventFrameSchema = z.object({
 });
 export type EventFrame = z.infer<typeof eventFrameSchema>;
 
-export const CONTROL_METHODS = ['ping', 'status', 'sessions.list', 'sessions.show'] as const;
+export const CONTROL_METHODS = [
+  'ping',
+  'status',
+  'sessions.list',
+  'sessions.show',
+  'recording.pause',
+  'recording.resume',
+] as const;
 export type ControlMethod = (typeof CONTROL_METHODS)[number];
 
 export const requestFrameSchema = z.object({
@@ -63,6 +70,9 @@ export const sessionsListParamsSchema = z.object({
   state: z.enum(['active', 'ended']).optional(),
 });
 export type SessionsListParams = z.input<typeof sessionsListParamsSchema>;
+
+export const pauseParamsSchema = z.object({ reason: z.string().min(1).max(500) });
+export type PauseParams = z.input<typeof pauseParamsSchema>;
 
 export const sessionsShowParamsSchema = z.object({
   id: z.string().min(1).max(128),

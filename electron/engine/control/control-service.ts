@@ -1,17 +1,30 @@
 import { AevError } from '../../common/errors.ts';
 import type { EngineStatus } from '../../common/model/status.ts';
-import { CONTROL_METHODS, sessionsListParamsSchema, sessionsShowParamsSchema } from '../../common/protocol/frames.ts';
+import {
+  CONTROL_METHODS,
+  pauseParamsSchema,
+  sessionsListParamsSchema,
+  sessionsShowParamsSchema,
+} from '../../common/protocol/frames.ts';
 import type { ControlMethod } from '../../common/protocol/frames.ts';
 import type { SessionQueries } from '../index/session-queries.ts';
+
+/** Pausing puts a signed gap in every open session when recording resumes (invariant I4). */
+export interface RecordingControl {
+  pause(reason: string): { readonly paused: true; readonly since: string };
+  resume(): { readonly paused: false; readonly gaps: number };
+}
 
 /** The control API (queries and, later, settings and export): never reachable from an ingest connection. */
 export class ControlService {
   readonly #queries: SessionQueries;
   readonly #status: () => EngineStatus;
+  readonly #recording: RecordingControl;
 
-  constructor(queries: SessionQueries, status: () => EngineStatus) {
+  constructor(queries: SessionQueries, status: () => EngineStatus, recording: RecordingControl) {
     this.#queries = queries;
     this.#status = status;
+    this.#recording = recording;
   }
 
   call(method: string, params: Readonly<Record<string, unknown>>): unknown {
@@ -25,6 +38,10 @@ export class ControlService {
         const p = parse(sessionsListParamsSchema, params);
         return this.#queries.list(p);
       }
+      case 'recording.pause':
+        return this.#recording.pause(parse(pauseParamsSchema, params).reason);
+      case 'recording.resume':
+        return this.#recording.resume();
       case 'sessions.show': {
         const p = parse(sessionsShowParamsSchema, params);
         return this.#queries.show(p.id, p.payloads);

@@ -4,6 +4,7 @@ import type { AgentKind, ClientKind } from '../../common/model/agent.ts';
 import type { EventRecord, EventWithPayload, ToolCall, ToolCallOutcome } from '../../common/model/event.ts';
 import type { SessionEndReason, SessionSummary } from '../../common/model/session.ts';
 import { payloadAad } from '../ingest/payload-aad.ts';
+import { parseStoredEvent } from '../ingest/stored-event.ts';
 import { openBytes } from '../vault/aead.ts';
 
 interface SessionRow {
@@ -115,8 +116,7 @@ export class SessionQueries {
 
   #withPayload(row: EventRow): EventWithPayload {
     const plain = openBytes(this.#key, row.payload_ct, payloadAad(row.id));
-    const canonical = JSON.parse(plain.toString('utf8')) as { payload: Record<string, unknown> };
-    return { ...toEvent(row), payload: canonical.payload };
+    return { ...toEvent(row), payload: parseStoredEvent(plain).payload };
   }
 }
 

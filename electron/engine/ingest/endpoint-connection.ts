@@ -107,7 +107,7 @@ export class EndpointConnection {
     }
     switch (type) {
       case 'event':
-        this.#onEvent(id, record);
+        this.#onEvent(id, record, line);
         return;
       case 'request':
         this.#onRequest(id, record);
@@ -150,7 +150,7 @@ export class EndpointConnection {
     });
   }
 
-  #onEvent(id: RequestId, record: Record<string, unknown>): void {
+  #onEvent(id: RequestId, record: Record<string, unknown>, line: Buffer): void {
     if (this.#state.phase !== 'open' || this.#state.api !== 'ingest') {
       this.#reject(id, 'E_WRONG_API', 'events are accepted on ingest connections only');
       return;
@@ -163,7 +163,7 @@ export class EndpointConnection {
     const frameId = parsed.data.id;
     this.#inFlight += 1;
     this.#updateFlow();
-    this.#handler.ingest(parsed.data.event, this.#state.client).then(
+    this.#handler.ingest(parsed.data.event, this.#state.client, { transport: 'socket-frame', bytes: line }).then(
       (ack) => {
         this.#settled();
         this.#send({ type: 'ack', id: frameId, ...ack });

@@ -3,9 +3,18 @@ import type { AckFrame, IngestEvent } from '../../common/protocol/frames.ts';
 
 /** What a connection asks of the engine; implemented in create-engine, so transports stay thin. */
 export interface EndpointHandler {
-  ingest(event: IngestEvent, client: ClientKind): Promise<Omit<AckFrame, 'type' | 'id'>>;
+  /**
+   * `received` is exactly what arrived (the socket frame line or the HTTP body): it is what gets stored
+   * and sealed, so the evidence is the agent's bytes, not our re-serialization of them.
+   */
+  ingest(event: IngestEvent, client: ClientKind, received: Received): Promise<Omit<AckFrame, 'type' | 'id'>>;
   control(method: string, params: Readonly<Record<string, unknown>>): Promise<unknown>;
   readonly serverName: string;
+}
+
+export interface Received {
+  readonly transport: 'socket-frame' | 'http-body';
+  readonly bytes: Buffer;
 }
 
 export interface EndpointCounters {

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
-import canonicalize from 'canonicalize';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { randomBytesFast } from '../runtime/random-pool.ts';
 import { AevError } from '../../common/errors.ts';
 import type { ClientKind } from '../../common/model/agent.ts';
 import { newId } from '../runtime/ids.ts';
@@ -22,6 +22,7 @@ export interface WrittenEvent {
   readonly seq: number;
 }
 
+const CLOSE_BRACE = Buffer.from('}');
 const TOOL_END_KINDS = new Set(['PostToolUse', 'PostToolUseFailure']);
 
 /**
@@ -29,9 +30,11 @@ const TOOL_END_KINDS = new Set(['PostToolUse', 'PostToolUseFailure']);
  * batch only after `writeBatch` returns, i.e. after SQLite's fsync (synchronous=FULL).
  */
 export class EventWriter {
+  readonly #db: Database;
   readonly #key: Buffer;
   readonly #sessions: SessionTracker;
   readonly #toolStarts = new Map<string, number>();
+  readonly #touched = new Map<string, { at: string; monoUs: number; count: number }>();
   readonly #insertEvent: Statement;
   readonly #insertSession: Statement;
   readonly #touchSession: Statement;
@@ -42,6 +45,7 @@ export class EventWriter {
   readonly #writeBatch: (batch: readonly PendingEvent[]) => WrittenEvent[];
 
   constructor(db: Database, fieldKey: Buffer, sessions: SessionTracker) {
+    this.#db = db;
     this.#key = fieldKey;
     this.#sessions = sessions;
     this.#insertEvent = db.prepare(
@@ -54,7 +58,7 @@ export class EventWriter {
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#touchSession = db.prepare(
-      `UPDATE sessions SET last_event_at = ?, last_event_mono_us = ?, event_count = event_count + 1 WHERE id = ?`,
+      `UPDATE sessions SET last_event_at = ?, last_event_mono_us = ?, event_count = event_count + ? WHERE id = ?`,
     );
     this.#endSession = db.prepare(`UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL`);
     this.#startTool = db.prepare(
@@ -72,13 +76,22 @@ export class EventWriter {
       `INSERT OR IGNORE INTO tool_calls (session_id, tool_use_id, tool_name, post_event_id, ended_at, outcome)
        VALUES (?, ?, ?, ?, ?, ?)`,
     );
-    this.#writeBatch = db.transaction((batch: readonly PendingEvent[]) => batch.map((p) => this.#writeOne(p)));
+    this.#writeBatch = db.transaction((batch: readonly PendingEvent[]) => {
+      this.#touched.clear();
+      const written = batch.map((p) => this.#writeOne(p));
+      // One update per session per batch, not per event.
+      for (const [id, t] of this.#touched) this.#touchSession.run(t.at, t.monoUs, t.count, id);
+      this.#touched.clear();
+      return written;
+    });
   }
 
   writeBatch(batch: readonly PendingEvent[]): WrittenEvent[] {
     try {
       return this.#writeBatch(batch);
     } catch (cause) {
+      // The transaction rolled back: so must the in-memory sequence numbers and open sessions.
+      this.#sessions.reload(this.#db);
       throw storageError(cause);
     }
   }
@@ -95,8 +108,9 @@ export class EventWriter {
     const session = this.#sessionFor(p, receivedAt);
     const seq = session.nextSeq;
     const eventId = newId('ev', p.receivedAtMs);
-    // The canonical event is what gets sealed (RFC 8785); the salt keeps its clear digest unguessable.
-    const canonicalEvent = {
+    // What is stored and sealed: our metadata, then the bytes exactly as received (no re-serialization,
+    // so the digest is over the agent's own bytes). The salt keeps the clear digest unguessable.
+    const meta = {
       v: 1,
       id: eventId,
       sessionId: session.id,
@@ -110,12 +124,14 @@ export class EventWriter {
       client: p.client,
       terminalId: e.terminalId,
       truncated: e.truncated,
-      payload: e.payload,
-      salt: randomBytes(16).toString('base64url'),
+      transport: e.received.transport,
+      salt: randomBytesFast(16).toString('base64url'),
     };
-    const text = canonicalize(canonicalEvent);
-    if (text === undefined) throw new AevError('E_SCHEMA', 'event cannot be canonicalized');
-    const plain = Buffer.from(text, 'utf8');
+    const plain = Buffer.concat([
+      Buffer.from(`{"meta":${JSON.stringify(meta)},"received":`, 'utf8'),
+      e.received.bytes,
+      CLOSE_BRACE,
+    ]);
     const digest = createHash('sha256').update(plain).digest();
     const ct = sealBytes(this.#key, plain, payloadAad(eventId));
     this.#insertEvent.run(
@@ -134,7 +150,8 @@ export class EventWriter {
       plain.length,
       ct,
     );
-    this.#touchSession.run(receivedAt, p.receivedMonoUs, session.id);
+    const touched = this.#touched.get(session.id);
+    this.#touched.set(session.id, { at: receivedAt, monoUs: p.receivedMonoUs, count: (touched?.count ?? 0) + 1 });
     session.nextSeq = seq + 1;
     session.eventCount += 1;
     session.lastEventMonoUs = p.receivedMonoUs;

@@ -123,6 +123,7 @@ export class HttpEndpoint {
     const ack = await this.#handler.ingest(
       { agent: agent as AgentKind, payload: payload as Record<string, unknown> },
       'http-hook',
+      { transport: 'http-body', bytes: body },
     );
     const kind = (payload as { hook_event_name?: unknown }).hook_event_name;
     // Claude Code reads the body as the hook's decision: `{}` lets the tool call go ahead.

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AevError } from '../../common/errors.ts';
 import type { AgentKind } from '../../common/model/agent.ts';
 import type { IngestEvent } from '../../common/protocol/frames.ts';
+import type { Received } from './endpoint-handler.ts';
 import { claudeCodeHookPayloadSchema } from '../../common/protocol/claude-code-hooks.ts';
 
 /** What the engine needs to know about an event before storing it; the payload itself stays opaque. */
@@ -14,6 +15,7 @@ export interface NormalizedEvent {
   readonly terminalId: string | null;
   readonly payload: Readonly<Record<string, unknown>>;
   readonly truncated: Readonly<Record<string, number>> | null;
+  readonly received: Received;
 }
 
 /** Other agents' hooks use the same base field names (docs/protocol.md). */
@@ -24,7 +26,7 @@ const basePayloadSchema = z.looseObject({
   tool_use_id: z.string().max(256).optional(),
 });
 
-export function normalizeEvent(event: IngestEvent): NormalizedEvent {
+export function normalizeEvent(event: IngestEvent, received: Received): NormalizedEvent {
   const schema = event.agent === 'claude-code' ? claudeCodeHookPayloadSchema : basePayloadSchema;
   const parsed = schema.safeParse(event.payload);
   if (!parsed.success) {
@@ -42,5 +44,6 @@ export function normalizeEvent(event: IngestEvent): NormalizedEvent {
     terminalId: event.terminalId ?? null,
     payload: event.payload,
     truncated: event.truncated ?? null,
+    received,
   };
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytesFast } from './random-pool.ts';
 
 // Crockford base32: sortable, unambiguous, URL- and file-name-safe.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -11,7 +11,7 @@ export function newId(prefix: string, nowMs: number): string {
     time = ALPHABET.charAt(t % 32) + time;
     t = Math.floor(t / 32);
   }
-  const bytes = randomBytes(16);
+  const bytes = randomBytesFast(16);
   let rand = '';
   for (let i = 0; i < 16; i++) rand += ALPHABET.charAt((bytes[i] ?? 0) % 32);
   return `${prefix}_${time}${rand}`;

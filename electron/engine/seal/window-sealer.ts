@@ -87,11 +87,11 @@ export class WindowSealer {
   }
 
   /** Seals what a session has not sealed yet; the record is final when the session has ended. */
-  sealWindow(sessionId: string): StoredChainRecord | null {
+  sealWindow(sessionId: string, allowFinal = true): StoredChainRecord | null {
     const record = this.#db.transaction(() => {
       const session = this.#mustSession(sessionId);
       if (session.chain_final === 1) return null;
-      const final = session.ended_at !== null;
+      const final = allowFinal && session.ended_at !== null;
       const events = this.#unsealed.all(sessionId);
       if (events.length === 0 && !final) return null;
       const stored = this.#append(session, 'window', events, null, final);
@@ -111,8 +111,8 @@ export class WindowSealer {
   recordGap(sessionId: string, reason: GapReason, detail: string | null): StoredChainRecord {
     const session = this.#mustSession(sessionId);
     if (session.chain_final === 1) throw new AevError('E_INTERNAL', `session ${sessionId} is sealed for good`);
-    const events = this.#unsealed.all(sessionId);
-    if (events.length > 0) this.sealWindow(sessionId);
+    // Pending events are sealed first (never as the final record: the gap still has to follow).
+    if (this.#unsealed.all(sessionId).length > 0) this.sealWindow(sessionId, false);
     const record = this.#db.transaction(() =>
       this.#append(this.#mustSession(sessionId), 'gap', [], { reason, detail }, false),
     )();

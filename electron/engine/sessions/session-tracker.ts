@@ -48,6 +48,12 @@ export class SessionTracker {
     }
   }
 
+  /** Forgets everything and reads the open sessions again (after a rolled-back write). */
+  reload(db: Database): void {
+    this.#open.clear();
+    this.load(db, 0);
+  }
+
   find(agent: AgentKind, agentSessionId: string): OpenSession | undefined {
     return this.#open.get(key(agent, agentSessionId));
   }

@@ -7,6 +7,11 @@ import { OID } from './tsa-oids.ts';
 
 /** Longest path we try (leaf + intermediates + anchor); real TSA chains have three or four. */
 const MAX_DEPTH = 8;
+/**
+ * Most issuer candidates we examine in one search. A hostile bag of same-named certificates under one
+ * key would otherwise make the depth-first search explore permutations; real chains need a handful.
+ */
+const MAX_CANDIDATES = 256;
 
 /** Critical extensions we process (RFC 5280 §4.2: a certificate with any other critical extension is rejected). */
 const UNDERSTOOD_CRITICAL: ReadonlySet<string> = new Set([
@@ -85,6 +90,7 @@ export function validateChain(
 ): TsaCertificate[] {
   if (anchors.length === 0) throw new TsaCheckError('TSA_CHAIN', 'the TSA trust store is empty');
   const problems: string[] = [];
+  let budget = MAX_CANDIDATES;
   const isAnchor = (c: TsaCertificate): boolean => anchors.some((a) => bytesEqual(a.der, c.der));
 
   const extend = (path: TsaCertificate[]): TsaCertificate[] | undefined => {
@@ -98,6 +104,7 @@ export function validateChain(
     for (const candidate of [...anchors, ...pool]) {
       if (path.some((c) => bytesEqual(c.der, candidate.der))) continue;
       if (!namesEqual(candidate.cert.subject, current.cert.issuer)) continue;
+      if (--budget < 0) throw new TsaCheckError('TSA_CHAIN', 'gave up building the chain: too many candidate issuers');
       const problem =
         certificateProblem(candidate, at) ?? issuerProblem(candidate, current, path.length - 1, isAnchor(candidate));
       if (problem !== undefined) {
@@ -114,6 +121,7 @@ export function validateChain(
   if (leafProblem !== undefined) throw new TsaCheckError('TSA_CHAIN', leafProblem);
   const chain = extend([signer]);
   if (chain !== undefined) return chain;
-  const detail = problems.length > 0 ? problems.join('; ') : `no issuer of ${signer.subject} leads to a trust anchor`;
+  const detail =
+    problems.length > 0 ? [...new Set(problems)].join('; ') : `no issuer of ${signer.subject} leads to a trust anchor`;
   throw new TsaCheckError('TSA_CHAIN', `no chain to a trusted TSA root: ${detail}`);
 }

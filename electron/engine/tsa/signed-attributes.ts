@@ -1,9 +1,21 @@
 import * as asn1js from 'asn1js';
+import type * as pkijs from 'pkijs';
 import { bytesEqual } from './asn1-bytes.ts';
 import { digest, hashByOid, type HashName } from './hash-algorithms.ts';
 import type { DecodedToken } from './timestamp-decode.ts';
 import { ensure, TsaCheckError } from './tsa-check-codes.ts';
 import { OID } from './tsa-oids.ts';
+
+/** RFC 3161 §2.4.1: the ESS signing-certificate attribute is required, so signed attributes must be present. */
+function requireSignedAttributes(token: DecodedToken): pkijs.SignedAndUnsignedAttributes {
+  const attrs = token.signerInfo.signedAttrs;
+  ensure(
+    attrs !== undefined && attrs.encodedValue.byteLength > 0,
+    'TSA_MALFORMED',
+    'SignerInfo has no signed attributes (RFC 3161 §2.4.1 requires them)',
+  );
+  return attrs;
+}
 
 /**
  * RFC 5652 §5.4: the signature covers the DER of the SignedAttributes with an explicit SET OF tag
@@ -12,13 +24,7 @@ import { OID } from './tsa-oids.ts';
  * BER token (one of our vectors) carries its attributes in the order the TSA signed them.
  */
 export function signedAttributesBytes(token: DecodedToken): Uint8Array {
-  const attrs = token.signerInfo.signedAttrs;
-  ensure(
-    attrs !== undefined && attrs.encodedValue.byteLength > 0,
-    'TSA_MALFORMED',
-    'SignerInfo has no signed attributes (RFC 3161 §2.4.1 requires them)',
-  );
-  const bytes = new Uint8Array(attrs.encodedValue.slice(0));
+  const bytes = new Uint8Array(requireSignedAttributes(token).encodedValue.slice(0));
   bytes[0] = 0x31;
   return bytes;
 }
@@ -52,7 +58,7 @@ export function signerDigestAlgorithm(token: DecodedToken): HashName {
 
 /** RFC 5652 §11.1: the content-type attribute must be present and equal the eContentType. */
 export function checkContentTypeAttribute(token: DecodedToken): void {
-  signedAttributesBytes(token);
+  requireSignedAttributes(token);
   const value = singleAttributeValue(token, OID.contentTypeAttr, 'content-type');
   ensure(value !== undefined, 'TSA_CONTENT_TYPE', 'the content-type signed attribute is missing');
   ensure(

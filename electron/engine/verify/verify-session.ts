@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import type { ChainRecordBody } from '../../common/model/chain.ts';
 import { payloadAad } from '../ingest/payload-aad.ts';
+import { parseStoredEvent } from '../ingest/stored-event.ts';
 import { canonicalJson } from '../seal/canonical-json.ts';
 import type { ChainStore, StoredChainRecord } from '../seal/chain-store.ts';
 import { leafHash, merkleRoot } from '../seal/merkle.ts';
@@ -141,7 +142,12 @@ function checkEvents(
     if (plain !== null) {
       if (!createHash('sha256').update(plain).digest().equals(e.digest))
         report.fail(item, 'EVENT_DIGEST', 'the event does not match its digest');
-      const inner = JSON.parse(plain.toString('utf8')) as { id?: unknown; seq?: unknown; sessionId?: unknown };
+      let inner: { id?: unknown; seq?: unknown; sessionId?: unknown } = {};
+      try {
+        inner = parseStoredEvent(plain).meta;
+      } catch {
+        // reported just below as a mismatch
+      }
       if (inner.id !== e.id || inner.seq !== e.seq || inner.sessionId !== e.session_id)
         report.fail(item, 'EVENT_ROW', 'the event content does not match its row');
     }

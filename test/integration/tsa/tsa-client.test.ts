@@ -5,6 +5,7 @@ import { requestTimestamp, type RequestTimestampOptions } from '../../../electro
 import { certificatesFromPem } from '../../../electron/engine/tsa/tsa-certificate.ts';
 import { buildTimestampRequest } from '../../../electron/engine/tsa/timestamp-request.ts';
 import { TsaRequestError } from '../../../electron/engine/tsa/tsa-request-error.ts';
+import { createTsaStamper } from '../../../electron/engine/tsa/tsa-stamper.ts';
 import { verifyTimestamp } from '../../../electron/engine/tsa/verify-timestamp.ts';
 import { runOpenssl, startOpensslTsa, type OpensslTsa, type OpensslTsaMode } from '../../helpers/openssl-tsa.ts';
 
@@ -152,6 +153,23 @@ describe('requestTimestamp against a real openssl TSA on loopback', () => {
     const error = await failure(requestTimestamp('ftp://127.0.0.1/tsa', buildTimestampRequest({ data }), options));
     expect(error).toMatchObject({ kind: 'bad-url', transient: false, code: 'E_CONFIG' });
     expect(tsa.requestCount()).toBe(before);
+  });
+});
+
+describe('createTsaStamper: the shape the TSA queue calls', () => {
+  it('stamps an imprint and hands back the stored response and genTime', async () => {
+    const imprint = new Uint8Array(32).fill(9);
+    const stamp = await createTsaStamper(options).stamp(tsa.url, imprint);
+    expect(Date.parse(stamp.genTime)).toBeGreaterThan(Date.now() - 120_000);
+    const again = verifyTimestamp(stamp.response, { digest: imprint }, { trustAnchors: options.trustAnchors });
+    expect(again).toMatchObject({ valid: true, genTime: stamp.genTime });
+    expect(Buffer.from(stamp.response).includes(stamp.token)).toBe(true);
+  });
+
+  it('passes a transient failure through for the queue to back off on', async () => {
+    await tsa.setMode('http500');
+    const error = await failure(createTsaStamper(options).stamp(tsa.url, new Uint8Array(32)));
+    expect(error.transient).toBe(true);
   });
 });
 

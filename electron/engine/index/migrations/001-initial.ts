@@ -49,7 +49,6 @@ export const migration001: Migration = {
         payload_ct BLOB NOT NULL,
         UNIQUE (session_id, seq)
       );
-      CREATE INDEX events_received ON events(received_at);
 
       CREATE TABLE tool_calls (
         session_id TEXT NOT NULL REFERENCES sessions(id),

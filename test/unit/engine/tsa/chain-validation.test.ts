@@ -1,5 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateChain } from '../../../../electron/engine/tsa/chain-validation.ts';
 import { certificatesFromPem } from '../../../../electron/engine/tsa/tsa-certificate.ts';
+import { TsaCheckError } from '../../../../electron/engine/tsa/tsa-check-codes.ts';
+import { runOpenssl } from '../../../helpers/openssl-tsa.ts';
 import { resignToken } from './resign-token.ts';
 import { createTsaFixture, type TsaFixture } from './tsa-fixture.ts';
 
@@ -67,5 +72,87 @@ describe('the chain to the TSA trust store (RFC 5280 §6, at genTime)', () => {
   it('does not accept the intermediate as a trust anchor for another TSA', () => {
     const anchors = certificatesFromPem(withIntermediate.tsa.intermediatePem!);
     expect(direct.verify(undefined, { trustAnchors: anchors })).toMatchObject({ valid: false, code: 'TSA_CHAIN' });
+  });
+
+  it('gives up on a bag of same-named CA certificates under one key instead of searching forever', async () => {
+    const dir = direct.tsa.dir;
+    const ok = async (args: string[]): Promise<void> => {
+      const result = await runOpenssl(args, dir);
+      expect(result.code, result.stderr).toBe(0);
+    };
+    await ok(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'loop.key']);
+    const bag: string[] = [];
+    for (let i = 1; i <= 12; i++) {
+      await ok([
+        'req',
+        '-x509',
+        '-new',
+        '-config',
+        'pki.cnf',
+        '-extensions',
+        'ca_ext',
+        '-key',
+        'loop.key',
+        '-subj',
+        '/CN=Loop',
+        '-set_serial',
+        String(i),
+        '-days',
+        '30',
+        '-out',
+        `loop${i}.pem`,
+      ]);
+      bag.push(fs.readFileSync(path.join(dir, `loop${i}.pem`), 'utf8'));
+    }
+    await ok([
+      'req',
+      '-new',
+      '-config',
+      'pki.cnf',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'loopleaf.key',
+      '-out',
+      'loopleaf.csr',
+      '-subj',
+      '/CN=Loop Leaf',
+    ]);
+    await ok([
+      'x509',
+      '-req',
+      '-in',
+      'loopleaf.csr',
+      '-CA',
+      'loop1.pem',
+      '-CAkey',
+      'loop.key',
+      '-set_serial',
+      '99',
+      '-days',
+      '30',
+      '-extfile',
+      'pki.cnf',
+      '-extensions',
+      'good',
+      '-out',
+      'loopleaf.pem',
+    ]);
+    const [leaf] = certificatesFromPem(fs.readFileSync(path.join(dir, 'loopleaf.pem'), 'utf8'));
+    const pool = certificatesFromPem(bag.join(''));
+    const started = Date.now();
+    let caught: unknown;
+    try {
+      validateChain(leaf!, pool, direct.anchors, new Date());
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(TsaCheckError);
+    expect((caught as TsaCheckError).code).toBe('TSA_CHAIN');
+    expect((caught as TsaCheckError).message).toContain('gave up');
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });

@@ -1,0 +1,115 @@
+import type { Database } from 'better-sqlite3';
+import type { Clock } from '../runtime/clock.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { certificatesFromPem } from '../tsa/tsa-certificate.ts';
+import { createTsaStamper } from '../tsa/tsa-stamper.ts';
+import { TsaQueue } from '../tsa/tsa-queue.ts';
+import type { TsaEndpoint } from '../tsa/tsa-queue.ts';
+import type { SealingStatus } from '../../common/model/status.ts';
+import type { Vault } from '../vault/vault.ts';
+import { ChainStore } from './chain-store.ts';
+import { loadOrCreateDeviceIdentity } from './device-identity.ts';
+import type { DeviceIdentity } from './device-identity.ts';
+import { WindowSealer } from './window-sealer.ts';
+import type { GapReason } from '../../common/model/chain.ts';
+
+export interface SealConfig {
+  readonly windowMs: number;
+  /** null: do not time-stamp (records stay pending, and `aev status` says so). */
+  readonly tsa: {
+    readonly endpoints: readonly TsaEndpoint[];
+    readonly trustPem: string;
+    readonly timeoutMs: number;
+  } | null;
+}
+
+/**
+ * Sealing as one unit: the device key, the chain, the window timer and the time-stamp queue
+ * (DESIGN.md §5). Windows close every `windowMs`; each is sealed in the same tick (invariant I2).
+ */
+export class SealService {
+  readonly device: DeviceIdentity;
+  readonly chain: ChainStore;
+  readonly sealer: WindowSealer;
+  readonly queue: TsaQueue;
+  readonly #db: Database;
+  readonly #config: SealConfig;
+  readonly #logger: Logger;
+  #timer: NodeJS.Timeout | undefined;
+
+  private constructor(db: Database, device: DeviceIdentity, config: SealConfig, clock: Clock, logger: Logger) {
+    this.#db = db;
+    this.#config = config;
+    this.#logger = logger;
+    this.device = device;
+    this.chain = new ChainStore(db);
+    const tsa = config.tsa;
+    const stamper =
+      tsa === null
+        ? { stamp: () => Promise.reject(new Error('time-stamping is disabled')) }
+        : createTsaStamper({ timeoutMs: tsa.timeoutMs, trustAnchors: certificatesFromPem(tsa.trustPem) });
+    this.queue = new TsaQueue(db, tsa?.endpoints ?? [], stamper, clock, logger);
+    this.sealer = new WindowSealer(db, this.chain, device, clock, logger, () => {
+      this.queue.kick();
+    });
+  }
+
+  static async open(
+    db: Database,
+    vault: Vault,
+    dataRoot: string,
+    config: SealConfig,
+    clock: Clock,
+    logger: Logger,
+  ): Promise<SealService> {
+    const device = await loadOrCreateDeviceIdentity(vault, dataRoot);
+    return new SealService(db, device, config, clock, logger);
+  }
+
+  /**
+   * After an unclean stop: seal what was acknowledged but not sealed, then put the outage on record
+   * as a signed gap in every session that was still open (invariant I4).
+   */
+  recoverAfterUncleanStop(detail: string): void {
+    const open = this.#db.prepare<[], { id: string }>('SELECT id FROM sessions WHERE ended_at IS NULL').all();
+    this.sealer.sealDue();
+    for (const s of open) this.sealer.recordGap(s.id, 'engine-unclean-stop', detail);
+  }
+
+  /** Puts a gap on record in every open session (pause, capture failure, unreachable hooks). */
+  gapInOpenSessions(reason: GapReason, detail: string | null): number {
+    const open = this.#db.prepare<[], { id: string }>('SELECT id FROM sessions WHERE ended_at IS NULL').all();
+    for (const s of open) this.sealer.recordGap(s.id, reason, detail);
+    return open.length;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => {
+      try {
+        this.sealer.sealDue();
+      } catch (error) {
+        this.#logger.error('sealing failed', { error: error instanceof Error ? error.message : String(error) });
+      }
+    }, this.#config.windowMs);
+    this.queue.kick();
+  }
+
+  /** Seals what is pending (so a clean stop leaves nothing unsealed) and stops the timer and queue. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.sealer.sealDue();
+    await this.queue.stop();
+  }
+
+  status(): SealingStatus {
+    const unsealed =
+      this.#db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM events WHERE window_seq IS NULL').get()?.n ?? 0;
+    return {
+      device: this.device.fingerprint,
+      windowMs: this.#config.windowMs,
+      records: this.chain.count(),
+      unsealedEvents: unsealed,
+      tsa: { ...this.queue.status(), enabled: this.#config.tsa !== null },
+    };
+  }
+}
