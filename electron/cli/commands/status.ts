@@ -38,5 +38,26 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     `  events      ${s.ingest.eventsTotal} in all, ${s.ingest.eventsThisRun} this run, last ${s.ingest.lastEventAt ?? 'never'}`,
   );
   writeLine(io.stdout, `  clients     ${s.ingest.connections} connected, ${s.ingest.rejectedFrames} frames refused`);
+  const seal = s.sealing;
+  writeLine(
+    io.stdout,
+    `  sealing     ${seal.records} chain records, ${seal.unsealedEvents} events in the open window (${seal.windowMs / 1000} s windows), device ${seal.device}`,
+  );
+  if (!seal.tsa.enabled) {
+    writeLine(io.stdout, '  time-stamps OFF (AEV_TSA_URLS=off): records are signed but not independently timed');
+  } else {
+    const age = seal.tsa.oldestPendingSince === null ? '' : `, oldest since ${seal.tsa.oldestPendingSince}`;
+    writeLine(
+      io.stdout,
+      `  time-stamps ${seal.tsa.pending === 0 ? 'all records covered' : `${seal.tsa.pending} record(s) pending${age}`}`,
+    );
+    for (const t of seal.tsa.tsas) {
+      const state =
+        t.lastError !== null && (t.lastSuccessAt === null || (t.lastErrorAt ?? '') > t.lastSuccessAt)
+          ? `last error ${t.lastErrorAt ?? ''}: ${t.lastError}`
+          : `ok${t.lastSuccessAt === null ? '' : ` (last ${t.lastSuccessAt})`}`;
+      writeLine(io.stdout, `    ${t.url}  ${state}`);
+    }
+  }
   return 0;
 }

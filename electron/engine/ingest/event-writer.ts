@@ -41,7 +41,6 @@ export class EventWriter {
   readonly #endSession: Statement;
   readonly #startTool: Statement;
   readonly #finishTool: Statement;
-  readonly #orphanTool: Statement;
   readonly #writeBatch: (batch: readonly PendingEvent[]) => WrittenEvent[];
 
   constructor(db: Database, fieldKey: Buffer, sessions: SessionTracker) {
@@ -67,14 +66,13 @@ export class EventWriter {
        ON CONFLICT (session_id, tool_use_id) DO UPDATE SET pre_event_id = excluded.pre_event_id,
          started_at = excluded.started_at, started_mono_us = excluded.started_mono_us`,
     );
+    // One statement per PostToolUse: pairs with its PreToolUse, or records an orphan when none came.
     this.#finishTool = db.prepare(
-      `UPDATE tool_calls SET post_event_id = ?, ended_at = ?, outcome = ?,
-         duration_ms = CASE WHEN ? IS NOT NULL THEN ? ELSE (julianday(?) - julianday(started_at)) * 86400000.0 END
-       WHERE session_id = ? AND tool_use_id = ?`,
-    );
-    this.#orphanTool = db.prepare(
-      `INSERT OR IGNORE INTO tool_calls (session_id, tool_use_id, tool_name, post_event_id, ended_at, outcome)
-       VALUES (?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO tool_calls (session_id, tool_use_id, tool_name, post_event_id, ended_at, duration_ms, outcome)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (session_id, tool_use_id) DO UPDATE SET post_event_id = excluded.post_event_id,
+         ended_at = excluded.ended_at, outcome = excluded.outcome,
+         duration_ms = COALESCE(excluded.duration_ms, (julianday(excluded.ended_at) - julianday(tool_calls.started_at)) * 86400000.0)`,
     );
     this.#writeBatch = db.transaction((batch: readonly PendingEvent[]) => {
       this.#touched.clear();
@@ -196,8 +194,7 @@ export class EventWriter {
     this.#toolStarts.delete(key);
     // Same daemon run: monotonic difference (immune to wall-clock jumps); otherwise wall clock.
     const monoMs = startMono === undefined ? null : (monoUs - startMono) / 1000;
-    const changed = this.#finishTool.run(eventId, at, outcome, monoMs, monoMs, at, sessionId, e.toolUseId).changes;
-    if (changed === 0) this.#orphanTool.run(sessionId, e.toolUseId, e.toolName ?? 'unknown', eventId, at, outcome);
+    this.#finishTool.run(sessionId, e.toolUseId, e.toolName ?? 'unknown', eventId, at, monoMs, outcome);
   }
 }
 

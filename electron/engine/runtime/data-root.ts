@@ -2,7 +2,6 @@
  * Where a user's evidence lives, and where the daemon's endpoint is. Kept free of heavy imports:
  * `aev hook` loads this on every tool call and must start fast.
  */
-import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -70,6 +69,15 @@ export function runtimePaths(dataRoot: string, platform: NodeJS.Platform = proce
   };
 }
 
+/**
+ * FNV-1a (64-bit) of the path, as 16 hex digits: only names a folder, so it needs no cryptographic
+ * strength, and avoiding node:crypto keeps `aev hook`'s start-up ~10 ms shorter.
+ */
 function shortHash(value: string): string {
-  return createHash('sha256').update(value).digest('hex').slice(0, 12);
+  let h = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(value, 'utf8')) {
+    h ^= BigInt(byte);
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return h.toString(16).padStart(16, '0');
 }

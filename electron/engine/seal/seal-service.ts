@@ -103,7 +103,8 @@ export class SealService {
 
   status(): SealingStatus {
     const unsealed =
-      this.#db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM events WHERE window_seq IS NULL').get()?.n ?? 0;
+      this.#db.prepare<[], { n: number }>('SELECT COALESCE(SUM(event_count - sealed_seq), 0) AS n FROM sessions').get()
+        ?.n ?? 0;
     return {
       device: this.device.fingerprint,
       windowMs: this.#config.windowMs,

@@ -40,7 +40,7 @@ export class WindowSealer {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #onSealed: SealedListener;
-  readonly #unsealed: Statement<[string], UnsealedRow>;
+  readonly #unsealed: Statement<[{ s: string }], UnsealedRow>;
   readonly #markSealed: Statement;
   readonly #session: Statement<[string], SessionRow>;
 
@@ -59,10 +59,10 @@ export class WindowSealer {
     this.#logger = logger;
     this.#onSealed = onSealed;
     this.#unsealed = db.prepare(
-      'SELECT seq, digest FROM events WHERE session_id = ? AND window_seq IS NULL ORDER BY seq',
+      'SELECT seq, digest FROM events WHERE session_id = @s AND seq > (SELECT sealed_seq FROM sessions WHERE id = @s) ORDER BY seq',
     );
     this.#markSealed = db.prepare(
-      'UPDATE events SET window_seq = ? WHERE session_id = ? AND window_seq IS NULL AND seq <= ?',
+      'UPDATE events SET window_seq = @w WHERE session_id = @s AND seq > (SELECT sealed_seq FROM sessions WHERE id = @s) AND seq <= @last',
     );
     this.#session = db.prepare(
       'SELECT id, agent, agent_session_id, started_at, ended_at, chain_final FROM sessions WHERE id = ?',
@@ -73,8 +73,8 @@ export class WindowSealer {
   sealDue(): StoredChainRecord[] {
     const ids = this.#db
       .prepare<[], { session_id: string }>(
-        `SELECT DISTINCT session_id FROM events WHERE window_seq IS NULL
-         UNION SELECT id FROM sessions WHERE ended_at IS NOT NULL AND chain_final = 0`,
+        `SELECT id AS session_id FROM sessions
+          WHERE event_count > sealed_seq OR (ended_at IS NOT NULL AND chain_final = 0)`,
       )
       .all()
       .map((r) => r.session_id);
@@ -92,11 +92,14 @@ export class WindowSealer {
       const session = this.#mustSession(sessionId);
       if (session.chain_final === 1) return null;
       const final = allowFinal && session.ended_at !== null;
-      const events = this.#unsealed.all(sessionId);
+      const events = this.#unsealed.all({ s: sessionId });
       if (events.length === 0 && !final) return null;
       const stored = this.#append(session, 'window', events, null, final);
       const lastSeq = events.at(-1)?.seq;
-      if (lastSeq !== undefined) this.#markSealed.run(stored.seq, sessionId, lastSeq);
+      if (lastSeq !== undefined) {
+        this.#markSealed.run({ w: stored.seq, s: sessionId, last: lastSeq });
+        this.#db.prepare('UPDATE sessions SET sealed_seq = ? WHERE id = ?').run(lastSeq, sessionId);
+      }
       if (final) this.#db.prepare('UPDATE sessions SET chain_final = 1 WHERE id = ?').run(sessionId);
       return stored;
     })();
@@ -112,7 +115,7 @@ export class WindowSealer {
     const session = this.#mustSession(sessionId);
     if (session.chain_final === 1) throw new AevError('E_INTERNAL', `session ${sessionId} is sealed for good`);
     // Pending events are sealed first (never as the final record: the gap still has to follow).
-    if (this.#unsealed.all(sessionId).length > 0) this.sealWindow(sessionId, false);
+    if (this.#unsealed.all({ s: sessionId }).length > 0) this.sealWindow(sessionId, false);
     const record = this.#db.transaction(() =>
       this.#append(this.#mustSession(sessionId), 'gap', [], { reason, detail }, false),
     )();

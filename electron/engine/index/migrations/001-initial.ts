@@ -32,8 +32,10 @@ export const migration001: Migration = {
       CREATE INDEX sessions_open ON sessions(agent, agent_session_id) WHERE ended_at IS NULL;
       CREATE INDEX sessions_started ON sessions(started_at);
 
+      -- Rows are ~1 KB (the ciphertext), so a rowid table; every per-session scan (sealing,
+      -- verification, display) is a range scan of the (session_id, seq) index.
       CREATE TABLE events (
-        id TEXT PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
         session_id TEXT NOT NULL REFERENCES sessions(id),
         seq INTEGER NOT NULL,
         agent TEXT NOT NULL,

@@ -12,7 +12,8 @@ export const migration002: Migration = {
     db.exec(`
       ALTER TABLE events ADD COLUMN window_seq INTEGER;
       ALTER TABLE sessions ADD COLUMN chain_final INTEGER NOT NULL DEFAULT 0;
-      CREATE INDEX events_unsealed ON events(session_id, seq) WHERE window_seq IS NULL;
+      -- Events 1..sealed_seq of a session are sealed; event_count - sealed_seq are in the open window.
+      ALTER TABLE sessions ADD COLUMN sealed_seq INTEGER NOT NULL DEFAULT 0;
 
       CREATE TABLE chain_records (
         session_id TEXT NOT NULL REFERENCES sessions(id),
