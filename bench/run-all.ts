@@ -3,11 +3,13 @@ import { machineLine, printTable, writeResults } from './bench-table.ts';
 import type { BenchRow } from './bench-table.ts';
 import { run as hookStartup } from './hook-startup.ts';
 import { run as ingest } from './ingest.ts';
+import { run as sealing } from './sealing.ts';
 
 const rows: BenchRow[] = [];
 for (const [name, bench] of [
   ['ingest', ingest],
   ['hook-startup', hookStartup],
+  ['sealing', sealing],
 ] as const) {
   process.stderr.write(`running ${name}…\n`);
   rows.push(...(await bench()));
