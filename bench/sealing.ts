@@ -26,7 +26,9 @@ const MiB = 1024 * 1024;
 
 /** openssl speed's single-core rate in MB/s for 16 KiB blocks. */
 function opensslRate(alg: string): number {
-  const out = execFileSync('openssl', ['speed', '-seconds', '2', '-bytes', '16384', '-evp', alg], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  const out = execFileSync('openssl', ['speed', '-seconds', '2', '-bytes', '16384', '-evp', alg], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).toString();
   const line = out.split('\n').find((l) => l.toLowerCase().startsWith(alg.toLowerCase()));
   const kbps = Number(/([\d.]+)k\s*$/.exec(line ?? '')?.[1] ?? 'NaN');
   return (kbps * 1000) / 1e6;
@@ -35,7 +37,12 @@ function opensslRate(alg: string): number {
 export async function run(): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aev-bench-seal-'));
   try {
-    const vault = await createVault({ vaultDir: path.join(dir, 'vault'), keyring: null, passphrase: 'benchmark passphrase', scryptLogN: 14 });
+    const vault = await createVault({
+      vaultDir: path.join(dir, 'vault'),
+      keyring: null,
+      passphrase: 'benchmark passphrase',
+      scryptLogN: 14,
+    });
     // Bulk: one hour at 5 fps of a busy screen is ~300 MB; fragments of 1 MiB.
     const fragment = randomBytes(MiB);
     const fragments = 300;
@@ -46,7 +53,10 @@ export async function run(): Promise<BenchRow[]> {
     }
     const bulkSeal = (fragments * MiB) / 1e6 / ((performance.now() - t0) / 1000);
     t0 = performance.now();
-    for (let i = 0; i < fragments; i++) createHash('sha256').update(await vault.objects.get('video-fragment', `f${String(i)}`)).digest();
+    for (let i = 0; i < fragments; i++)
+      createHash('sha256')
+        .update(await vault.objects.get('video-fragment', `f${String(i)}`))
+        .digest();
     const bulkVerify = (fragments * MiB) / 1e6 / ((performance.now() - t0) / 1000);
 
     // Events: one hour of a busy agent (~10 events/s → 36,000 events), sealed in 10 s windows.
@@ -58,11 +68,20 @@ export async function run(): Promise<BenchRow[]> {
     const sealer = new WindowSealer(db, new ChainStore(db), device, clock, silentLogger, () => undefined);
     const events = 36_000;
     const lines = Array.from({ length: events }, (_, i) => Buffer.from(eventFrame('bench-hour', i).trimEnd()));
-    const normalized = lines.map((l) => normalizeEvent(eventFrameSchema.parse(JSON.parse(l.toString('utf8'))).event, { transport: 'socket-frame', bytes: l }));
+    const normalized = lines.map((l) =>
+      normalizeEvent(eventFrameSchema.parse(JSON.parse(l.toString('utf8'))).event, {
+        transport: 'socket-frame',
+        bytes: l,
+      }),
+    );
     const bytes = lines.reduce((n, l) => n + l.length, 0);
     t0 = performance.now();
     for (let i = 0; i < events; i += 100) {
-      writer.writeBatch(normalized.slice(i, i + 100).map((event) => ({ event, client: 'sdk', receivedAtMs: now, receivedMonoUs: now * 1000 })));
+      writer.writeBatch(
+        normalized
+          .slice(i, i + 100)
+          .map((event) => ({ event, client: 'sdk', receivedAtMs: now, receivedMonoUs: now * 1000 })),
+      );
       now += 10_000;
       sealer.sealDue();
     }
@@ -70,7 +89,14 @@ export async function run(): Promise<BenchRow[]> {
     db.close();
     vault.close();
     t0 = performance.now();
-    const report = await verifyStore({ dataRoot: dir, keyring: null, passphrase: 'benchmark passphrase', sessions: 'all', trustPem: '', allowPending: true });
+    const report = await verifyStore({
+      dataRoot: dir,
+      keyring: null,
+      passphrase: 'benchmark passphrase',
+      sessions: 'all',
+      trustPem: '',
+      allowPending: true,
+    });
     const eventVerify = bytes / 1e6 / ((performance.now() - t0) / 1000);
     if (report.counts.fail > 0) throw new Error('the benchmark store did not verify');
 
@@ -80,10 +106,40 @@ export async function run(): Promise<BenchRow[]> {
     const base = `openssl speed 16 KiB: aes-256-gcm ${aes.toFixed(0)} MB/s, sha256 ${sha.toFixed(0)} MB/s`;
     const bothSerial = 1 / (1 / aes + 1 / sha);
     return [
-      { name: 'seal bulk (hash + encrypt + fsync)', figure: bulkSeal, unit: 'MB/s', target: '>= 50% of openssl', met: bulkSeal >= 0.5 * bothSerial, baseline: `${base}; both in series ${bothSerial.toFixed(0)} MB/s`, note: `${fragments} × 1 MiB fragments into the vault` },
-      { name: 'verify bulk (decrypt + hash)', figure: bulkVerify, unit: 'MB/s', target: '>= 50% of openssl', met: bulkVerify >= 0.5 * bothSerial, baseline: `floor ${floor.toFixed(0)} MB/s` },
-      { name: 'seal events (1 h busy agent)', figure: eventSeal, unit: 'MB/s', target: '>= 50% of openssl', met: eventSeal >= 0.5 * bothSerial, baseline: base, note: `${events} events of ~${Math.round(bytes / events)} B: per-event costs (SQLite row, GCM setup) dominate` },
-      { name: 'verify events (aev verify)', figure: eventVerify, unit: 'MB/s', target: '>= 50% of openssl', met: eventVerify >= 0.5 * bothSerial, baseline: base },
+      {
+        name: 'seal bulk (hash + encrypt + fsync)',
+        figure: bulkSeal,
+        unit: 'MB/s',
+        target: '>= 50% of openssl',
+        met: bulkSeal >= 0.5 * bothSerial,
+        baseline: `${base}; both in series ${bothSerial.toFixed(0)} MB/s`,
+        note: `${fragments} × 1 MiB fragments into the vault`,
+      },
+      {
+        name: 'verify bulk (decrypt + hash)',
+        figure: bulkVerify,
+        unit: 'MB/s',
+        target: '>= 50% of openssl',
+        met: bulkVerify >= 0.5 * bothSerial,
+        baseline: `floor ${floor.toFixed(0)} MB/s`,
+      },
+      {
+        name: 'seal events (1 h busy agent)',
+        figure: eventSeal,
+        unit: 'MB/s',
+        target: '>= 50% of openssl',
+        met: eventSeal >= 0.5 * bothSerial,
+        baseline: base,
+        note: `${events} events of ~${Math.round(bytes / events)} B: per-event costs (SQLite row, GCM setup) dominate`,
+      },
+      {
+        name: 'verify events (aev verify)',
+        figure: eventVerify,
+        unit: 'MB/s',
+        target: '>= 50% of openssl',
+        met: eventVerify >= 0.5 * bothSerial,
+        baseline: base,
+      },
     ];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@
 // Every rule here is an error; `npm run lint` passes --max-warnings 0.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
+import { layersPlugin } from './eslint-layers.js';
 import prettier from 'eslint-config-prettier';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -19,13 +19,6 @@ const layers = {
   'electron/preload': ['electron/common'],
   renderer: ['electron/common'],
 };
-const allLayers = Object.keys(layers);
-const zones = Object.entries(layers).map(([target, allowed]) => ({
-  target: `./${target}`,
-  from: allLayers.filter((l) => l !== target && !allowed.includes(l)).map((l) => `./${l}`),
-  message: `Layering (DESIGN.md §3): ${target} may import only ${allowed.join(', ') || 'nothing outside itself'}.`,
-}));
-
 const noElectron = {
   paths: [{ name: 'electron', message: 'Only electron/main and electron/preload may import electron.' }],
   patterns: [{ group: ['electron/*'], message: 'Only electron/main and electron/preload may import electron.' }],
@@ -41,10 +34,13 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: root },
     },
-    plugins: { 'import-x': importX },
+    plugins: { layers: layersPlugin(root, layers) },
     rules: {
-      'import-x/no-restricted-paths': ['error', { basePath: root, zones }],
-      'import-x/no-default-export': 'error',
+      'layers/allowed-imports': 'error',
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'No default exports (STYLE.md).' },
+      ],
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -91,7 +87,7 @@ export default tseslint.config(
   },
   {
     files: ['build/**'],
-    rules: { 'import-x/no-default-export': 'off' },
+    rules: { 'no-restricted-syntax': 'off' },
   },
   prettier,
 );

@@ -2,6 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migration001 } from '../../../../electron/engine/index/migrations/001-initial.ts';
+import { migration002 } from '../../../../electron/engine/index/migrations/002-chain.ts';
 import { MIGRATIONS } from '../../../../electron/engine/index/migrations/all.ts';
 import { migrate, openIndex } from '../../../../electron/engine/index/open-index.ts';
 import { makeTempDir } from '../../../helpers/temp-dir.ts';
@@ -36,6 +37,30 @@ describe('index migrations', () => {
       eventCols.filter((c) => /payload|prompt|input|output/.test(c) && !c.endsWith('_ct') && c !== 'payload_bytes'),
     ).toEqual([]);
     expect(db.pragma('user_version', { simple: true })).toBe(1);
+  });
+
+  it('002 adds the chain, the time-stamp queue and sealing columns to a version-1 index without losing rows', () => {
+    const db = new BetterSqlite3(':memory:');
+    migrate(db, [migration001]);
+    db.prepare(
+      "INSERT INTO sessions (id, agent, agent_session_id, started_at, last_event_at, last_event_mono_us, event_count) VALUES ('s1', 'claude-code', 'a', 't', 't', 1, 1)",
+    ).run();
+    db.prepare(
+      "INSERT INTO events (id, session_id, seq, agent, kind, received_at, received_mono_us, client, digest, payload_bytes, payload_ct) VALUES ('e1', 's1', 1, 'claude-code', 'Stop', 't', 1, 'hook', x'00', 1, x'00')",
+    ).run();
+    migrate(db, [migration001, migration002]);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    const tables = db
+      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .all()
+      .map((r) => r.name);
+    expect(tables).toEqual(expect.arrayContaining(['chain_records', 'tsa_queue', 'tsa_tokens', 'tsa_status']));
+    expect(
+      db.prepare<[], { sealed_seq: number; chain_final: number }>('SELECT sealed_seq, chain_final FROM sessions').get(),
+    ).toEqual({ sealed_seq: 0, chain_final: 0 });
+    expect(db.prepare<[], { window_seq: number | null }>('SELECT window_seq FROM events').get()).toEqual({
+      window_seq: null,
+    });
   });
 
   it('applies only what is missing and is idempotent', () => {
