@@ -55,3 +55,12 @@ function formatNumber(n: number): string {
   if (!Number.isFinite(n)) return String(n);
   return Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2);
 }
+
+/** Runs one benchmark as a program: `node bench/<name>.ts` prints its table and writes its JSON. */
+export async function runStandalone(name: string, moduleUrl: string, run: () => Promise<BenchRow[]>): Promise<void> {
+  if (moduleUrl !== `file://${process.argv[1] ?? ''}`) return;
+  const rows = await run();
+  console.log(machineLine());
+  printTable(rows);
+  console.log(`results: ${writeResults(name, rows)}`);
+}

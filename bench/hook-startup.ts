@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { AEV, startBenchDaemon } from './bench-daemon.ts';
 import type { BenchRow } from './bench-table.ts';
-import { machineLine, percentile, printTable, writeResults } from './bench-table.ts';
+import { percentile, runStandalone } from './bench-table.ts';
 
 const RUNS = 40;
 
@@ -58,9 +58,4 @@ export async function run(): Promise<BenchRow[]> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
-  const rows = await run();
-  console.log(machineLine());
-  printTable(rows);
-  console.log(`results: ${writeResults('hook-startup', rows)}`);
-}
+await runStandalone('hook-startup', import.meta.url, run);

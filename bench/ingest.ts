@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startBenchDaemon } from './bench-daemon.ts';
 import type { BenchRow } from './bench-table.ts';
-import { machineLine, percentile, printTable, writeResults } from './bench-table.ts';
+import { percentile, runStandalone } from './bench-table.ts';
 import { eventFrame, RawLoadClient } from './raw-load.ts';
 
 /** Open-loop load at `rate` events/s on one connection; latency from write to ack. Warm-up excluded. */
@@ -148,9 +148,4 @@ export async function run(): Promise<BenchRow[]> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
-  const rows = await run();
-  console.log(machineLine());
-  printTable(rows);
-  console.log(`results: ${writeResults('ingest', rows)}`);
-}
+await runStandalone('ingest', import.meta.url, run);

@@ -19,7 +19,7 @@ import { SessionTracker } from '../electron/engine/sessions/session-tracker.ts';
 import { createVault } from '../electron/engine/vault/vault.ts';
 import { verifyStore } from '../electron/engine/verify/verify-store.ts';
 import type { BenchRow } from './bench-table.ts';
-import { machineLine, printTable, writeResults } from './bench-table.ts';
+import { runStandalone } from './bench-table.ts';
 import { eventFrame } from './raw-load.ts';
 
 const MiB = 1024 * 1024;
@@ -146,9 +146,4 @@ export async function run(): Promise<BenchRow[]> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
-  const rows = await run();
-  console.log(machineLine());
-  printTable(rows);
-  console.log(`results: ${writeResults('sealing', rows)}`);
-}
+await runStandalone('sealing', import.meta.url, run);

@@ -3,7 +3,8 @@ import { probeOsKeyring } from '../../native/keychain/keyring.ts';
 import type { KeyringPort } from '../../native/keychain/keyring.ts';
 import { AevError } from '../common/errors.ts';
 import { DEFAULT_HTTP_PORT } from '../engine/engine-config.ts';
-import { resolveDataRoot } from '../engine/runtime/data-root.ts';
+import { resolveDataRoot, runtimePaths } from '../engine/runtime/data-root.ts';
+import { readSettings } from '../engine/runtime/settings-file.ts';
 import type { SealConfig } from '../engine/seal/seal-service.ts';
 import { DEFAULT_TSAS, defaultTsaTrustPem, tsasFromList } from '../engine/tsa/default-tsas.ts';
 import type { CliIo } from './cli-io.ts';
@@ -17,39 +18,55 @@ export interface EngineEnv {
   /** Undefined: the engine's default TSAs and trust store. */
   readonly tsa: SealConfig['tsa'] | undefined;
   readonly windowMs: number | undefined;
+  readonly sessionIdleMs: number | undefined;
 }
 
 export async function engineEnv(io: CliIo): Promise<EngineEnv> {
   const dataRoot = resolveDataRoot(io.env);
   const passphrase = readPassphraseFile(io);
   const keyring = io.env.AEV_KEYRING === 'off' ? null : await probeOsKeyring();
+  // Precedence: environment, then <data root>/settings.json, then built-in defaults.
+  const settings = readSettings(runtimePaths(dataRoot).settingsPath);
+  const settingsPort = settings.httpPort === undefined ? undefined : String(settings.httpPort);
   return {
     dataRoot,
     passphrase,
     keyring,
-    httpPort: httpPortFrom(io.env.AEV_HTTP_PORT),
-    tsa: tsaFrom(io.env),
-    windowMs: positiveInt(io.env.AEV_WINDOW_MS, 'AEV_WINDOW_MS'),
+    httpPort: httpPortFrom(set(io.env.AEV_HTTP_PORT) ?? settingsPort),
+    tsa: tsaFrom(
+      set(io.env.AEV_TSA_URLS) ?? settings.tsa?.urls?.join(','),
+      set(io.env.AEV_TSA_TRUST) ?? settings.tsa?.trustFile,
+      settings.tsa?.urls?.length === 0,
+    ),
+    windowMs: positiveInt(io.env.AEV_WINDOW_MS, 'AEV_WINDOW_MS') ?? settings.windowMs,
+    sessionIdleMs: settings.sessionIdleMinutes === undefined ? undefined : settings.sessionIdleMinutes * 60_000,
   };
 }
 
-/** AEV_TSA_URLS (comma-separated, or `off`) and AEV_TSA_TRUST (PEM roots); unset means the defaults. */
-function tsaFrom(env: CliIo['env']): SealConfig['tsa'] | undefined {
-  const urls = env.AEV_TSA_URLS;
-  const trustFile = env.AEV_TSA_TRUST;
-  if (urls === 'off') return null;
+/** TSA URLs (comma-separated, or `off`) and a PEM file of roots; neither given means the defaults. */
+function tsaFrom(
+  urls: string | undefined,
+  trustFile: string | undefined,
+  emptyList: boolean,
+): SealConfig['tsa'] | undefined {
+  if (urls === 'off' || (emptyList && urls === '')) return null;
   if ((urls === undefined || urls === '') && (trustFile === undefined || trustFile === '')) return undefined;
   let trustPem: string;
   try {
     trustPem = trustFile === undefined || trustFile === '' ? defaultTsaTrustPem() : fs.readFileSync(trustFile, 'utf8');
   } catch (cause) {
-    throw new AevError('E_CONFIG', `cannot read AEV_TSA_TRUST ${String(trustFile)}`, undefined, { cause });
+    throw new AevError('E_CONFIG', `cannot read the TSA trust store ${String(trustFile)}`, undefined, { cause });
   }
   return {
     endpoints: urls === undefined || urls === '' ? DEFAULT_TSAS : tsasFromList(urls),
     trustPem,
     timeoutMs: 10_000,
   };
+}
+
+/** An empty environment variable counts as unset. */
+function set(value: string | undefined): string | undefined {
+  return value === '' ? undefined : value;
 }
 
 function positiveInt(value: string | undefined, name: string): number | undefined {

@@ -22,6 +22,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     httpPort: env.httpPort,
     ...(env.tsa === undefined ? {} : { tsa: env.tsa }),
     ...(env.windowMs === undefined ? {} : { windowMs: env.windowMs }),
+    ...(env.sessionIdleMs === undefined ? {} : { sessionIdleMs: env.sessionIdleMs }),
     logger: values.quiet === true ? { ...logger, info: () => undefined } : logger,
     ...(io.env.AEV_SCRYPT_LOG_N !== undefined ? { scryptLogN: Number(io.env.AEV_SCRYPT_LOG_N) } : {}),
   });

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import type { TsaStatus } from '../../common/model/status.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 
@@ -14,16 +15,8 @@ export interface Stamper {
   stamp(url: string, imprint: Buffer): Promise<{ readonly response: Buffer; readonly genTime: string }>;
 }
 
-export interface TsaQueueStatus {
-  readonly pending: number;
-  readonly oldestPendingSince: string | null;
-  readonly tsas: readonly {
-    readonly url: string;
-    readonly lastSuccessAt: string | null;
-    readonly lastError: string | null;
-    readonly lastErrorAt: string | null;
-  }[];
-}
+/** What the queue reports (the `enabled` flag is added by the seal service). */
+export type TsaQueueStatus = Omit<TsaStatus, 'enabled'>;
 
 const BASE_BACKOFF_MS = 2_000;
 const MAX_BACKOFF_MS = 10 * 60_000;

@@ -14,11 +14,11 @@ describe('aev doctor', () => {
     const before = await runAev(['doctor'], testEnv(dataRoot));
     expect(before.stdout).toMatch(/warn {2}vault +no vault in .+\n +→ run `aev init`/);
     expect(before.stdout).toMatch(/warn {2}engine +not running .+\n +→ start `aev daemon` or the app/);
-    expect(before.stdout).toMatch(/ ok {2}node +Node \d+/);
+    expect(before.stdout).toMatch(/ ok +node +Node \d+/);
     const d = await startDaemon(dataRoot);
     const after = await runAev(['doctor'], testEnv(dataRoot));
-    expect(after.stdout).toMatch(/ ok {2}engine +answering on /);
-    expect(after.stdout).toMatch(/ ok {2}socket +folder 700, socket 600: yours alone/);
+    expect(after.stdout).toMatch(/ ok +engine +answering on /);
+    expect(after.stdout).toMatch(/ ok +socket +folder 700, socket 600: yours alone/);
     expect(after.stdout).toMatch(/ffmpeg/);
     expect(after.stdout).toMatch(/warn {2}tsa +time-stamping is off/);
     await d.stop();

@@ -30,6 +30,22 @@ describe('several TSAs', () => {
     await second.close();
   });
 
+  async function stampedBy(agentSession: string): Promise<string[]> {
+    const acks = await sendEvents(t.info.socketPath, agentSession, 2);
+    await until(
+      () => t.engine.status().sealing.unsealedEvents === 0 && t.engine.status().sealing.tsa.pending === 0,
+      20_000,
+      'stamped',
+    );
+    const db = openIndexFile(t.dataRoot, true);
+    const urls = db
+      .prepare<[string], { tsa_url: string }>('SELECT tsa_url FROM tsa_tokens WHERE session_id = ?')
+      .all(acks[0]!.sessionId)
+      .map((r) => r.tsa_url);
+    db.close();
+    return urls;
+  }
+
   it('fails over to the next TSA when the first is down, and records which one stamped', async () => {
     await first.setMode('down');
     const acks = await sendEvents(t.info.socketPath, 'failover', 2);

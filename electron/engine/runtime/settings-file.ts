@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import { AevError } from '../../common/errors.ts';
+
+/**
+ * `<data root>/settings.json`: the user's persistent choices. Environment variables override it
+ * (headless and tests), and it overrides the built-in defaults. Read back from disk, so validated.
+ */
+export const settingsSchema = z.strictObject({
+  tsa: z
+    .strictObject({
+      /** TSA URLs in failover order; an empty list turns time-stamping off. */
+      urls: z
+        .array(z.url({ protocol: /^https?$/ }))
+        .max(16)
+        .optional(),
+      /** A PEM file of TSA roots (the dedicated trust store). */
+      trustFile: z.string().min(1).optional(),
+    })
+    .optional(),
+  windowMs: z.number().int().min(200).max(600_000).optional(),
+  httpPort: z.union([z.number().int().min(0).max(65_535), z.literal('off')]).optional(),
+  sessionIdleMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .optional(),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+export function readSettings(file: string): Settings {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new AevError('E_CONFIG', `cannot read ${file}`, { file }, { cause: error });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new AevError('E_CONFIG', `${file} is not valid JSON`, { file });
+  }
+  const parsed = settingsSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AevError(
+      'E_CONFIG',
+      `${file}: ${issue === undefined ? 'invalid' : `${issue.path.join('.') || '(top)'}: ${issue.message}`}`,
+      { file },
+    );
+  }
+  return parsed.data;
+}
