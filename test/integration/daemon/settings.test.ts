@@ -31,13 +31,13 @@ describe('settings.json', () => {
       JSON.stringify({ tsa: { urls: [tsa.url], trustFile: trust }, windowMs: 300 }),
     );
     const d = await startDaemon(dataRoot, { AEV_TSA_URLS: '' });
-    const status = JSON.parse((await runAev(['status', '--json'], envWithoutTsa(dataRoot))).stdout) as {
+    const status = JSON.parse((await runAev(['status', '--json'], testEnv(dataRoot))).stdout) as {
       sealing: { windowMs: number; tsa: { enabled: boolean; tsas: { url: string }[] } };
     };
     expect(status.sealing.windowMs).toBe(300);
     expect(status.sealing.tsa.tsas.map((t) => t.url)).toEqual([tsa.url]);
     await d.stop();
-    const overridden = await startDaemon(dataRoot, testEnv(dataRoot));
+    const overridden = await startDaemon(dataRoot);
     const off = JSON.parse((await runAev(['status', '--json'], testEnv(dataRoot))).stdout) as {
       sealing: { tsa: { enabled: boolean } };
     };
