@@ -65,7 +65,7 @@ export async function run(): Promise<BenchRow[]> {
     const device = await loadOrCreateDeviceIdentity(vault, dir);
     let now = Date.now();
     const clock = { now: () => now, monoUs: () => now * 1000 };
-    const sealer = new WindowSealer(db, new ChainStore(db), device, clock, silentLogger, () => undefined);
+    const sealer = new WindowSealer(db, new ChainStore(db), device, clock, silentLogger, () => undefined, writer);
     const events = 36_000;
     const lines = Array.from({ length: events }, (_, i) => Buffer.from(eventFrame('bench-hour', i).trimEnd()));
     const normalized = lines.map((l) =>

@@ -109,6 +109,9 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           db.prepare('INSERT INTO runs (pid, started_at) VALUES (?, ?)').run(process.pid, startedAt).lastInsertRowid,
         );
         const fieldKey = vault.subkey('index-fields');
+        const sessions = new SessionTracker();
+        sessions.load(db, clock.monoUs());
+        const writer = new EventWriter(db, fieldKey, sessions);
         const seal = await SealService.open(
           db,
           vault,
@@ -116,15 +119,13 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           { windowMs: config.windowMs, tsa: config.tsa },
           clock,
           logger,
+          writer,
         );
         recordMissedEvents(paths.missedEventsPath, db, seal.sealer, logger);
         if (previousStopUnclean)
           seal.recoverAfterUncleanStop(
             `the engine stopped without shutting down (previous pid ${String(lock.previous?.pid ?? 'unknown')})`,
           );
-        const sessions = new SessionTracker();
-        sessions.load(db, clock.monoUs());
-        const writer = new EventWriter(db, fieldKey, sessions);
         const queue = new IngestQueue(writer, clock);
         const queries = new SessionQueries(db, fieldKey);
         let paused: { since: string; reason: string } | null = null;

@@ -1,6 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { randomBytesFast } from '../runtime/random-pool.ts';
+import { MerkleAccumulator } from '../seal/merkle-accumulator.ts';
+import { leafHash } from '../seal/merkle.ts';
+import type { OpenWindow, OpenWindows } from '../seal/window-sealer.ts';
 import { AevError } from '../../common/errors.ts';
 import type { ClientKind } from '../../common/model/agent.ts';
 import { newId } from '../runtime/ids.ts';
@@ -29,12 +32,14 @@ const TOOL_END_KINDS = new Set(['PostToolUse', 'PostToolUseFailure']);
  * Writes batches of events in one transaction each (group commit): the caller acknowledges the whole
  * batch only after `writeBatch` returns, i.e. after SQLite's fsync (synchronous=FULL).
  */
-export class EventWriter {
+export class EventWriter implements OpenWindows {
   readonly #db: Database;
   readonly #key: Buffer;
   readonly #sessions: SessionTracker;
   readonly #toolStarts = new Map<string, number>();
   readonly #touched = new Map<string, { at: string; monoUs: number; count: number }>();
+  /** Per session, the events since its last sealed window, as an incremental Merkle tree. */
+  readonly #windows = new Map<string, { firstSeq: number; lastSeq: number; acc: MerkleAccumulator }>();
   readonly #insertEvent: Statement;
   readonly #insertSession: Statement;
   readonly #touchSession: Statement;
@@ -88,10 +93,22 @@ export class EventWriter {
     try {
       return this.#writeBatch(batch);
     } catch (cause) {
-      // The transaction rolled back: so must the in-memory sequence numbers and open sessions.
+      // The transaction rolled back: so must the in-memory sequence numbers, open sessions and windows.
       this.#sessions.reload(this.#db);
+      this.#windows.clear();
       throw storageError(cause);
     }
+  }
+
+  /** The open window of a session (OpenWindows, for the sealer). */
+  peek(sessionId: string): OpenWindow | undefined {
+    const w = this.#windows.get(sessionId);
+    return w === undefined ? undefined : { firstSeq: w.firstSeq, lastSeq: w.lastSeq, root: w.acc.root() };
+  }
+
+  /** The sealer sealed the window: start a new one with the next event. */
+  close(sessionId: string): void {
+    this.#windows.delete(sessionId);
   }
 
   /** Ends a session (SessionEnd or idle timeout); idempotent. */
@@ -131,6 +148,12 @@ export class EventWriter {
       CLOSE_BRACE,
     ]);
     const digest = createHash('sha256').update(plain).digest();
+    const window = this.#windows.get(session.id) ?? { firstSeq: seq, lastSeq: seq - 1, acc: new MerkleAccumulator() };
+    if (window.lastSeq === seq - 1) {
+      window.acc.append(leafHash(digest));
+      window.lastSeq = seq;
+      this.#windows.set(session.id, window);
+    }
     const ct = sealBytes(this.#key, plain, payloadAad(eventId));
     this.#insertEvent.run(
       eventId,

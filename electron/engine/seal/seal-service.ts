@@ -11,6 +11,7 @@ import { ChainStore } from './chain-store.ts';
 import { loadOrCreateDeviceIdentity } from './device-identity.ts';
 import type { DeviceIdentity } from './device-identity.ts';
 import { WindowSealer } from './window-sealer.ts';
+import type { OpenWindows } from './window-sealer.ts';
 import type { GapReason } from '../../common/model/chain.ts';
 
 export interface SealConfig {
@@ -37,7 +38,14 @@ export class SealService {
   readonly #logger: Logger;
   #timer: NodeJS.Timeout | undefined;
 
-  private constructor(db: Database, device: DeviceIdentity, config: SealConfig, clock: Clock, logger: Logger) {
+  private constructor(
+    db: Database,
+    device: DeviceIdentity,
+    config: SealConfig,
+    clock: Clock,
+    logger: Logger,
+    windows: OpenWindows | undefined,
+  ) {
     this.#db = db;
     this.#config = config;
     this.#logger = logger;
@@ -49,9 +57,17 @@ export class SealService {
         ? { stamp: () => Promise.reject(new Error('time-stamping is disabled')) }
         : createTsaStamper({ timeoutMs: tsa.timeoutMs, trustAnchors: certificatesFromPem(tsa.trustPem) });
     this.queue = new TsaQueue(db, tsa?.endpoints ?? [], stamper, clock, logger);
-    this.sealer = new WindowSealer(db, this.chain, device, clock, logger, () => {
-      this.queue.kick();
-    });
+    this.sealer = new WindowSealer(
+      db,
+      this.chain,
+      device,
+      clock,
+      logger,
+      () => {
+        this.queue.kick();
+      },
+      windows,
+    );
   }
 
   static async open(
@@ -61,9 +77,10 @@ export class SealService {
     config: SealConfig,
     clock: Clock,
     logger: Logger,
+    windows?: OpenWindows,
   ): Promise<SealService> {
     const device = await loadOrCreateDeviceIdentity(vault, dataRoot);
-    return new SealService(db, device, config, clock, logger);
+    return new SealService(db, device, config, clock, logger, windows);
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { AevError } from '../../common/errors.ts';
-import type { ChainRecordBody, GapReason } from '../../common/model/chain.ts';
+import type { ChainRecordBody, EventsSummary, GapReason } from '../../common/model/chain.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { canonicalJson } from './canonical-json.ts';
@@ -16,12 +16,29 @@ interface SessionRow {
   started_at: string;
   ended_at: string | null;
   chain_final: number;
+  sealed_seq: number;
+  event_count: number;
 }
 
 interface UnsealedRow {
   seq: number;
   digest: Buffer;
 }
+
+/** The open window of a session as the writer saw it: its event range and incremental Merkle root. */
+export interface OpenWindow {
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly root: Buffer;
+}
+
+/** Where the sealer gets open windows without re-reading them (the event writer). */
+export interface OpenWindows {
+  peek(sessionId: string): OpenWindow | undefined;
+  close(sessionId: string): void;
+}
+
+const EMPTY_WINDOW: EventsSummary = { count: 0, firstSeq: null, lastSeq: null, root: merkleRoot([]).toString('hex') };
 
 export interface SealedListener {
   (record: StoredChainRecord): void;
@@ -40,8 +57,8 @@ export class WindowSealer {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #onSealed: SealedListener;
+  readonly #windows: OpenWindows | undefined;
   readonly #unsealed: Statement<[{ s: string }], UnsealedRow>;
-  readonly #markSealed: Statement;
   readonly #session: Statement<[string], SessionRow>;
 
   constructor(
@@ -51,7 +68,9 @@ export class WindowSealer {
     clock: Clock,
     logger: Logger,
     onSealed: SealedListener,
+    windows?: OpenWindows,
   ) {
+    this.#windows = windows;
     this.#db = db;
     this.#chain = chain;
     this.#device = device;
@@ -61,11 +80,8 @@ export class WindowSealer {
     this.#unsealed = db.prepare(
       'SELECT seq, digest FROM events WHERE session_id = @s AND seq > (SELECT sealed_seq FROM sessions WHERE id = @s) ORDER BY seq',
     );
-    this.#markSealed = db.prepare(
-      'UPDATE events SET window_seq = @w WHERE session_id = @s AND seq > (SELECT sealed_seq FROM sessions WHERE id = @s) AND seq <= @last',
-    );
     this.#session = db.prepare(
-      'SELECT id, agent, agent_session_id, started_at, ended_at, chain_final FROM sessions WHERE id = ?',
+      'SELECT id, agent, agent_session_id, started_at, ended_at, chain_final, sealed_seq, event_count FROM sessions WHERE id = ?',
     );
   }
 
@@ -92,13 +108,12 @@ export class WindowSealer {
       const session = this.#mustSession(sessionId);
       if (session.chain_final === 1) return null;
       const final = allowFinal && session.ended_at !== null;
-      const events = this.#unsealed.all({ s: sessionId });
-      if (events.length === 0 && !final) return null;
-      const stored = this.#append(session, 'window', events, null, final);
-      const lastSeq = events.at(-1)?.seq;
-      if (lastSeq !== undefined) {
-        this.#markSealed.run({ w: stored.seq, s: sessionId, last: lastSeq });
-        this.#db.prepare('UPDATE sessions SET sealed_seq = ? WHERE id = ?').run(lastSeq, sessionId);
+      const summary = this.#openWindow(session);
+      if (summary.count === 0 && !final) return null;
+      const stored = this.#append(session, 'window', summary, null, final);
+      this.#windows?.close(sessionId);
+      if (summary.lastSeq !== null) {
+        this.#db.prepare('UPDATE sessions SET sealed_seq = ? WHERE id = ?').run(summary.lastSeq, sessionId);
       }
       if (final) this.#db.prepare('UPDATE sessions SET chain_final = 1 WHERE id = ?').run(sessionId);
       return stored;
@@ -115,9 +130,10 @@ export class WindowSealer {
     const session = this.#mustSession(sessionId);
     if (session.chain_final === 1) throw new AevError('E_INTERNAL', `session ${sessionId} is sealed for good`);
     // Pending events are sealed first (never as the final record: the gap still has to follow).
-    if (this.#unsealed.all({ s: sessionId }).length > 0) this.sealWindow(sessionId, false);
+    const s = this.#mustSession(sessionId);
+    if (s.event_count > s.sealed_seq) this.sealWindow(sessionId, false);
     const record = this.#db.transaction(() =>
-      this.#append(this.#mustSession(sessionId), 'gap', [], { reason, detail }, false),
+      this.#append(this.#mustSession(sessionId), 'gap', EMPTY_WINDOW, { reason, detail }, false),
     )();
     this.#onSealed(record);
     this.#logger.info('gap recorded', { sessionId, reason });
@@ -127,7 +143,7 @@ export class WindowSealer {
   #append(
     session: SessionRow,
     kind: 'window' | 'gap',
-    events: readonly UnsealedRow[],
+    events: EventsSummary,
     gap: ChainRecordBody['gap'],
     final: boolean,
   ): StoredChainRecord {
@@ -152,12 +168,7 @@ export class WindowSealer {
       from,
       to,
       sealedAt: new Date(nowMs).toISOString(),
-      events: {
-        count: events.length,
-        firstSeq: events[0]?.seq ?? null,
-        lastSeq: events.at(-1)?.seq ?? null,
-        root: merkleRoot(events.map((e) => leafHash(e.digest))).toString('hex'),
-      },
+      events,
       gap,
       final,
     };
@@ -173,6 +184,28 @@ export class WindowSealer {
     };
     this.#chain.insert(stored);
     return stored;
+  }
+
+  /**
+   * The events from the last sealed one to the newest: from the writer's incremental accumulator when
+   * it covers exactly that range (the normal case: O(1) here), else recomputed from the index (after a
+   * restart, or when the writer never saw the start of the window).
+   */
+  #openWindow(session: SessionRow): EventsSummary {
+    const firstSeq = session.sealed_seq + 1;
+    const lastSeq = session.event_count;
+    if (lastSeq < firstSeq) return EMPTY_WINDOW;
+    const w = this.#windows?.peek(session.id);
+    if (w?.firstSeq === firstSeq && w.lastSeq === lastSeq) {
+      return { count: lastSeq - firstSeq + 1, firstSeq, lastSeq, root: w.root.toString('hex') };
+    }
+    const rows = this.#unsealed.all({ s: session.id });
+    return {
+      count: rows.length,
+      firstSeq: rows[0]?.seq ?? null,
+      lastSeq: rows.at(-1)?.seq ?? null,
+      root: merkleRoot(rows.map((e) => leafHash(e.digest))).toString('hex'),
+    };
   }
 
   #mustSession(id: string): SessionRow {

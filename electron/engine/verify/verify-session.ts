@@ -30,7 +30,6 @@ interface EventRow {
   id: string;
   session_id: string;
   seq: number;
-  window_seq: number | null;
   digest: Buffer;
   payload_ct: Buffer;
 }
@@ -122,9 +121,27 @@ function checkEvents(
 ): void {
   const rows = deps.db
     .prepare<[string], EventRow>(
-      'SELECT id, session_id, seq, window_seq, digest, payload_ct FROM events WHERE session_id = ? ORDER BY seq',
+      'SELECT id, session_id, seq, digest, payload_ct FROM events WHERE session_id = ? ORDER BY seq',
     )
     .all(sessionId);
+  // Which record seals which event: the records' firstSeq..lastSeq ranges, each starting where the
+  // previous window's ended, so no event can fall between two windows unnoticed.
+  const owner = new Map<number, number>();
+  let nextFirst = 1;
+  for (const [seq, body] of [...bodies].sort((a, b) => a[0] - b[0])) {
+    const { count, firstSeq, lastSeq } = body.events;
+    if (count === 0 || firstSeq === null || lastSeq === null) continue;
+    if (firstSeq !== nextFirst) {
+      report.fail(
+        `${at} record ${seq} events`,
+        'EVENTS_ROOT',
+        `seals events from ${firstSeq}, but the previous window ended at ${nextFirst - 1}`,
+      );
+    }
+    for (let s = firstSeq; s <= lastSeq && s - firstSeq < count; s++) owner.set(s, seq);
+    nextFirst = lastSeq + 1;
+  }
+  const lastSealed = nextFirst - 1;
   const byWindow = new Map<number, EventRow[]>();
   let expectedSeq = 1;
   const finalSealed = [...bodies.values()].some((b) => b.final);
@@ -151,15 +168,17 @@ function checkEvents(
       if (inner.id !== e.id || inner.seq !== e.seq || inner.sessionId !== e.session_id)
         report.fail(item, 'EVENT_ROW', 'the event content does not match its row');
     }
-    if (e.window_seq === null) {
-      if (finalSealed) report.fail(item, 'EVENT_UNSEALED', 'an event after the final record');
-      else report.pending(item, 'EVENT_UNSEALED', 'received, not sealed yet (the open window)');
-    } else {
-      const list = byWindow.get(e.window_seq) ?? [];
+    const window = owner.get(e.seq);
+    if (window !== undefined) {
+      const list = byWindow.get(window) ?? [];
       list.push(e);
-      byWindow.set(e.window_seq, list);
-      if (!bodies.has(e.window_seq))
-        report.fail(item, 'EVENT_ORPHANED', `claims record ${e.window_seq}, which does not exist`);
+      byWindow.set(window, list);
+    } else if (e.seq <= lastSealed) {
+      report.fail(item, 'EVENT_ORPHANED', 'no record seals this event');
+    } else if (finalSealed) {
+      report.fail(item, 'EVENT_UNSEALED', 'an event after the final record');
+    } else {
+      report.pending(item, 'EVENT_UNSEALED', 'received, not sealed yet (the open window)');
     }
   }
   for (const [seq, body] of bodies) {

@@ -10,7 +10,6 @@ export const migration002: Migration = {
   name: 'chain',
   up(db) {
     db.exec(`
-      ALTER TABLE events ADD COLUMN window_seq INTEGER;
       ALTER TABLE sessions ADD COLUMN chain_final INTEGER NOT NULL DEFAULT 0;
       -- Events 1..sealed_seq of a session are sealed; event_count - sealed_seq are in the open window.
       ALTER TABLE sessions ADD COLUMN sealed_seq INTEGER NOT NULL DEFAULT 0;

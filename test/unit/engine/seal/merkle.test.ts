@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { inclusionProof, leafHash, merkleRoot, verifyInclusion } from '../../../../electron/engine/seal/merkle.ts';
+import { MerkleAccumulator } from '../../../../electron/engine/seal/merkle-accumulator.ts';
 
 // The RFC 6962 reference inputs and roots used by certificate-transparency's and trillian's tests.
 const INPUTS = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(
@@ -54,5 +55,18 @@ describe('RFC 6962 Merkle tree', () => {
     const inner = merkleRoot(leaves);
     expect(merkleRoot([inner]).equals(inner)).toBe(true); // a one-leaf tree's root is the leaf hash itself
     expect(leafHash(Buffer.concat(leaves)).equals(inner)).toBe(false);
+  });
+});
+
+describe('incremental Merkle accumulator', () => {
+  it('gives the same root as the whole-tree computation for every size up to 300', () => {
+    const leaves = Array.from({ length: 300 }, (_, i) => leafHash(Buffer.from(`e${i}`)));
+    const acc = new MerkleAccumulator();
+    expect(acc.root().equals(merkleRoot([]))).toBe(true);
+    leaves.forEach((leaf, i) => {
+      acc.append(leaf);
+      expect(acc.root().equals(merkleRoot(leaves.slice(0, i + 1))), `size ${i + 1}`).toBe(true);
+    });
+    expect(acc.count).toBe(300);
   });
 });
