@@ -3,6 +3,7 @@ import { AevError } from '../common/errors.ts';
 import type { EngineStatus } from '../common/model/status.ts';
 import { AEV_VERSION } from '../common/version.ts';
 import { ControlService } from './control/control-service.ts';
+import { RecordingSwitch } from './control/recording-switch.ts';
 import { checkAndSetDefaults } from './engine-config.ts';
 import type { EngineConfig } from './engine-config.ts';
 import { openIndex } from './index/open-index.ts';
@@ -63,7 +64,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
   const paths = runtimePaths(config.dataRoot);
   const { clock, logger } = config;
   let running: Running | null = null;
-  let recording = true;
+  const switcher = new RecordingSwitch(clock, logger);
 
   const status = (): EngineStatus => {
     if (running === null) throw new AevError('E_SHUTTING_DOWN', 'the engine is not running');
@@ -77,7 +78,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
       socketPath: paths.socketPath,
       httpUrl: running.httpUrl,
       vault: { unlockedBy: running.vault.unlockedBy() },
-      recording,
+      recording: switcher.recording,
       ingest: {
         eventsTotal: counts.events,
         eventsThisRun: running.queue.writtenThisRun,
@@ -128,32 +129,13 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           );
         const queue = new IngestQueue(writer, clock);
         const queries = new SessionQueries(db, fieldKey);
-        let paused: { since: string; reason: string } | null = null;
-        const control = new ControlService(queries, status, {
-          pause(reason) {
-            if (paused === null) {
-              paused = { since: new Date(clock.now()).toISOString(), reason };
-              recording = false;
-              seal.sealer.sealDue();
-              logger.info('recording paused', { since: paused.since });
-            }
-            return { paused: true, since: paused.since };
-          },
-          resume() {
-            if (paused === null) return { paused: false, gaps: 0 };
-            const detail = `paused ${paused.since} to ${new Date(clock.now()).toISOString()}: ${paused.reason}`;
-            paused = null;
-            recording = true;
-            const gaps = seal.gapInOpenSessions('paused', detail);
-            logger.info('recording resumed', { gaps });
-            return { paused: false, gaps };
-          },
-        });
+        switcher.attach(seal);
+        const control = new ControlService(queries, status, switcher);
         const handler: EndpointHandler = {
           serverName: `aev/${AEV_VERSION}`,
           async ingest(event, client, received) {
             const written = await queue.submit(normalizeEvent(event, received), client);
-            return { ...written, recording };
+            return { ...written, recording: switcher.recording };
           },
           control(method, params) {
             return Promise.resolve().then(() => control.call(method, params));
@@ -205,7 +187,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
     async stop() {
       const r = running;
       if (r === null) return;
-      recording = false;
+      switcher.stopping();
       clearInterval(r.sweeper);
       const stopped = r.endpoint.stopAccepting();
       await r.http?.close();
