@@ -121,53 +121,15 @@ describe('local endpoint protocol', () => {
       client: 'test',
       timeoutMs: 5000,
     });
-    await client.sendEvent(
-      {
-        agent: 'claude-code',
-        payload: hookPayload('pair', 'PreToolUse', {
-          tool_name: 'Bash',
-          tool_use_id: 'toolu_1',
-          tool_input: { command: 'ls' },
-        }),
-      },
-      5000,
-    );
+    const send = (kind: string, extra: Record<string, unknown>): Promise<unknown> =>
+      client.sendEvent({ agent: 'claude-code', payload: hookPayload('pair', kind, extra) }, 5000);
+    const bash = { tool_name: 'Bash', tool_use_id: 'toolu_1', tool_input: { command: 'ls' } };
+    const read = { tool_name: 'Read', tool_use_id: 'toolu_2', tool_input: { file_path: '/x' } };
+    await send('PreToolUse', bash);
     await new Promise((r) => setTimeout(r, 50));
-    await client.sendEvent(
-      {
-        agent: 'claude-code',
-        payload: hookPayload('pair', 'PostToolUse', {
-          tool_name: 'Bash',
-          tool_use_id: 'toolu_1',
-          tool_input: { command: 'ls' },
-          tool_response: { stdout: 'a' },
-        }),
-      },
-      5000,
-    );
-    await client.sendEvent(
-      {
-        agent: 'claude-code',
-        payload: hookPayload('pair', 'PreToolUse', {
-          tool_name: 'Read',
-          tool_use_id: 'toolu_2',
-          tool_input: { file_path: '/x' },
-        }),
-      },
-      5000,
-    );
-    await client.sendEvent(
-      {
-        agent: 'claude-code',
-        payload: hookPayload('pair', 'PostToolUseFailure', {
-          tool_name: 'Read',
-          tool_use_id: 'toolu_2',
-          tool_input: { file_path: '/x' },
-          error: 'ENOENT',
-        }),
-      },
-      5000,
-    );
+    await send('PostToolUse', { ...bash, tool_response: { stdout: 'a' } });
+    await send('PreToolUse', read);
+    await send('PostToolUseFailure', { ...read, error: 'ENOENT' });
     const last = await client.sendEvent(
       { agent: 'claude-code', payload: hookPayload('pair', 'SessionEnd', { reason: 'exit' }) },
       5000,
@@ -185,10 +147,10 @@ describe('local endpoint protocol', () => {
     };
     control.close();
     expect(detail.session).toMatchObject({ state: 'ended', endReason: 'session-end' });
-    const bash = detail.toolCalls.find((x) => x.toolUseId === 'toolu_1')!;
-    expect(bash.outcome).toBe('success');
-    expect(bash.durationMs).toBeGreaterThanOrEqual(45);
-    expect(bash.durationMs).toBeLessThan(5000);
+    const bashCall = detail.toolCalls.find((x) => x.toolUseId === 'toolu_1')!;
+    expect(bashCall.outcome).toBe('success');
+    expect(bashCall.durationMs).toBeGreaterThanOrEqual(45);
+    expect(bashCall.durationMs).toBeLessThan(5000);
     expect(detail.toolCalls.find((x) => x.toolUseId === 'toolu_2')).toMatchObject({ outcome: 'failure' });
   });
 
