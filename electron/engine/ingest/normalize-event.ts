@@ -35,6 +35,17 @@ export function normalizeEvent(event: IngestEvent, received: Received): Normaliz
     throw new AevError('E_SCHEMA', `invalid ${event.agent} payload${where}: ${issue?.message ?? 'schema violation'}`);
   }
   const p = parsed.data;
+  // These strings go into signed chain records (RFC 8785 JSON), which cannot carry lone surrogates.
+  for (const [field, value] of [
+    ['session_id', p.session_id],
+    ['hook_event_name', p.hook_event_name],
+    ['tool_name', p.tool_name],
+    ['tool_use_id', p.tool_use_id],
+  ] as const) {
+    if (typeof value === 'string' && !value.isWellFormed()) {
+      throw new AevError('E_SCHEMA', `invalid ${event.agent} payload at payload.${field}: not well-formed Unicode`);
+    }
+  }
   return {
     agent: event.agent,
     agentSessionId: p.session_id,

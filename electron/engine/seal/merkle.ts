@@ -87,7 +87,7 @@ function rangeRoot(leafHashes: readonly Buffer[], lo: number, hi: number): Buffe
     if (!isHash(leaf)) throw new AevError('E_INTERNAL', `a Merkle leaf hash must be ${HASH_BYTES} bytes`);
   const scratch = Buffer.allocUnsafe(1 + 2 * HASH_BYTES);
   scratch[0] = NODE_PREFIX;
-  for (let n = level.length; n > 1; ) {
+  for (let n = level.length; n > 1;) {
     let w = 0;
     for (let i = 0; i + 1 < n; i += 2) {
       scratch.set(level[i] as Buffer, 1);

@@ -91,7 +91,10 @@ function check(message: Buffer, armored: string, expected: Buffer, namespace: st
   if (signerKey === null || signature.length !== ED25519_SIGNATURE_BYTES)
     return fail('SIG_MALFORMED', 'malformed Ed25519 key or signature');
   if (!ns.equals(Buffer.from(namespace, 'utf8')))
-    return fail('SIG_NAMESPACE', `namespace is ${JSON.stringify(ns.toString('utf8'))}, expected ${JSON.stringify(namespace)}`);
+    return fail(
+      'SIG_NAMESPACE',
+      `namespace is ${JSON.stringify(ns.toString('utf8'))}, expected ${JSON.stringify(namespace)}`,
+    );
   if (!signerKey.equals(expected)) return fail('SIG_KEY_MISMATCH', 'signed by another key');
   const ok = verify(null, signedData(message, namespace, hashAlg), publicKeyFromRaw(signerKey), signature);
   return ok ? { valid: true } : fail('SIG_BAD', 'the signature does not match the message');

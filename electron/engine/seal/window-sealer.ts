@@ -169,7 +169,7 @@ export class WindowSealer {
       to,
       sealedAt: new Date(nowMs).toISOString(),
       events,
-      gap,
+      gap: gap === null ? null : { reason: gap.reason, detail: gap.detail?.toWellFormed() ?? null },
       final,
     };
     const bytes = canonicalJson(body);

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { ChainRecordBody } from '../../common/model/chain.ts';
 import { payloadAad } from '../ingest/payload-aad.ts';
 import { parseStoredEvent } from '../ingest/stored-event.ts';
-import { canonicalJson } from '../seal/canonical-json.ts';
+import { isCanonicalJson } from '../seal/canonical-json.ts';
 import type { ChainStore, StoredChainRecord } from '../seal/chain-store.ts';
 import { leafHash, merkleRoot } from '../seal/merkle.ts';
 import { verifySshsig } from '../seal/sshsig.ts';
@@ -80,7 +80,7 @@ function checkRecords(
     } catch {
       fail('RECORD_SCHEMA', 'the record is not JSON');
     }
-    if (body !== null && !canonicalJson(body).equals(r.record))
+    if (body !== null && !isCanonicalJson(r.record))
       fail('RECORD_CANONICAL', 'the record is not in RFC 8785 canonical form');
     const hash = createHash('sha256').update(r.record).digest();
     if (!hash.equals(r.recordHash)) fail('RECORD_HASH', 'the stored record hash does not match the record');

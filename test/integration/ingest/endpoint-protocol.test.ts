@@ -64,12 +64,17 @@ describe('local endpoint protocol', () => {
     c.send({ type: 'teleport', id: 'u' });
     c.send({ type: 'event', id: 's1', event: { agent: 'claude-code', payload: { hook_event_name: 'PreToolUse' } } });
     c.send({ type: 'event', id: 's2', event: { agent: 'nobody', payload: hookPayload('x', 'Stop') } });
+    c.send({ type: 'event', id: 's3', event: { agent: 'claude-code', payload: hookPayload('\ud800lone', 'Stop') } });
     c.send([1, 2, 3]);
     c.send({ type: 'event', id: 'good', event: { agent: 'claude-code', payload: hookPayload('sess-b', 'Stop') } });
     expect(await c.waitFor((f) => f.code === 'E_BAD_JSON')).toMatchObject({ id: null });
     expect(await c.waitFor((f) => f.id === 'u')).toMatchObject({ code: 'E_UNKNOWN_TYPE' });
     expect(await c.waitFor((f) => f.id === 's1')).toMatchObject({ code: 'E_SCHEMA' });
     expect(await c.waitFor((f) => f.id === 's2')).toMatchObject({ code: 'E_SCHEMA' });
+    expect(await c.waitFor((f) => f.id === 's3')).toMatchObject({
+      code: 'E_SCHEMA',
+      message: expect.stringContaining('well-formed') as unknown,
+    });
     expect(await c.waitFor((f) => f.id === 'good')).toMatchObject({ type: 'ack', seq: 1 });
     c.close();
   });

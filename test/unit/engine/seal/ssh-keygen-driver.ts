@@ -82,7 +82,12 @@ export function readOpenSshEd25519PrivateKey(keyFile: string): KeyObject {
   const pub = priv.string();
   const seedAndPub = priv.string(); // RFC 8032 seed (32) followed by the public key (32)
   return createPrivateKey({
-    key: { kty: 'OKP', crv: 'Ed25519', d: seedAndPub.subarray(0, 32).toString('base64url'), x: pub.toString('base64url') },
+    key: {
+      kty: 'OKP',
+      crv: 'Ed25519',
+      d: seedAndPub.subarray(0, 32).toString('base64url'),
+      x: pub.toString('base64url'),
+    },
     format: 'jwk',
   });
 }
