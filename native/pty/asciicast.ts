@@ -31,8 +31,7 @@ export interface ParsedCast {
 
 /** `line` is 1-based, so a verifier can name the offending line of the file. */
 export type ParseCastResult =
-  | ({ readonly ok: true } & ParsedCast)
-  | { readonly ok: false; readonly line: number; readonly message: string };
+  ({ readonly ok: true } & ParsedCast) | { readonly ok: false; readonly line: number; readonly message: string };
 
 export function isCastHeader(event: CastEvent): event is CastHeader {
   return !Array.isArray(event);
@@ -64,7 +63,7 @@ const headerSchema = z.object({
   theme: z.object({ fg: z.string(), bg: z.string(), palette: z.string() }).optional(),
 });
 
-const EVENT_CODES: readonly string[] = ['o', 'i', 'r', 'm'];
+const EVENT_CODES: readonly CastEventCode[] = ['o', 'i', 'r', 'm'];
 const RESIZE_DATA = /^([1-9][0-9]{0,4})x([1-9][0-9]{0,4})$/;
 
 /**
@@ -92,7 +91,7 @@ export function parseCast(text: string): ParseCastResult {
     frames.push(checked);
     previous = checked[0];
   }
-  return { ok: true, header: header.data as CastHeader, frames };
+  return { ok: true, header: header.data, frames };
 }
 
 /** Returns the frame, or why the line is not one. */
@@ -105,10 +104,14 @@ function checkFrame(text: string, previousTime: number): CastFrame | string {
   const [time, code, data] = value as readonly unknown[];
   if (typeof time !== 'number' || !Number.isFinite(time) || time < 0) return 'event time is not a non-negative number';
   if (time < previousTime) return `event time ${time} goes back before ${previousTime}`;
-  if (typeof code !== 'string' || !EVENT_CODES.includes(code)) return `unknown event code ${JSON.stringify(code)}`;
+  if (!isEventCode(code)) return `unknown event code ${JSON.stringify(code)}`;
   if (typeof data !== 'string') return 'event data is not a string';
   if (code === 'r' && !RESIZE_DATA.test(data)) return `resize data ${JSON.stringify(data)} is not COLSxROWS`;
-  return [time, code as CastEventCode, data];
+  return [time, code, data];
+}
+
+function isEventCode(code: unknown): code is CastEventCode {
+  return EVENT_CODES.some((known) => known === code);
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false; message: string } {

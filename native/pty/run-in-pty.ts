@@ -108,7 +108,11 @@ export async function runInPty(options: RunInPtyOptions): Promise<PtyExit> {
 }
 
 /** Wires the terminal to the child until it exits; every listener added here is removed before resolving. */
-function pump(child: IPty, options: RunInPtyOptions, recorder: CastRecorder): Promise<{ exitCode: number; signal?: number }> {
+function pump(
+  child: IPty,
+  options: RunInPtyOptions,
+  recorder: CastRecorder,
+): Promise<{ exitCode: number; signal?: number }> {
   const { stdin, stdout } = options;
   let restoreMode = (): void => undefined;
   let outputOpen = true;
@@ -122,6 +126,10 @@ function pump(child: IPty, options: RunInPtyOptions, recorder: CastRecorder): Pr
     // The terminal is gone (EIO after a hang-up, EPIPE): keep recording, never block the child on it.
     outputOpen = false;
     if (waitingForDrain) onDrain();
+  };
+  const onInputError = (): void => {
+    // EIO from a terminal that hung up: no more input can come, the child runs on until it exits.
+    stdin.off('data', onInput);
   };
   const onInput = (chunk: Buffer | string): void => {
     const bytes = toBytes(chunk);
@@ -157,6 +165,7 @@ function pump(child: IPty, options: RunInPtyOptions, recorder: CastRecorder): Pr
   const detach = (): void => {
     for (const { signal, forward } of forwarders) process.off(signal, forward);
     stdin.off('data', onInput);
+    stdin.off('error', onInputError);
     stdin.pause();
     stdout.off('resize', onResize);
     stdout.off('drain', onDrain);
@@ -170,7 +179,7 @@ function pump(child: IPty, options: RunInPtyOptions, recorder: CastRecorder): Pr
       stdout.on('error', onOutputError);
       stdout.on('resize', onResize);
       child.onData((data) => {
-        const bytes = toBytes(data as string | Uint8Array);
+        const bytes = toBytes(data);
         if (outputOpen && !stdout.write(bytes) && !waitingForDrain) {
           waitingForDrain = true;
           child.pause();
@@ -186,6 +195,7 @@ function pump(child: IPty, options: RunInPtyOptions, recorder: CastRecorder): Pr
           resolve(signal ? { exitCode, signal } : { exitCode });
         });
       });
+      stdin.on('error', onInputError);
       stdin.on('data', onInput);
       stdin.resume();
     } catch (error) {
