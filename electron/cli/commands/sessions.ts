@@ -81,7 +81,7 @@ async function show(argv: string[], io: CliIo, socketPath: string): Promise<numb
     io.stdout,
     `  ${s.state}; started ${s.startedAt}${s.endedAt === null ? '' : `, ended ${s.endedAt} (${s.endReason ?? ''})`}`,
   );
-  writeLine(io.stdout, `  ${s.eventCount} events, ${s.toolCallCount} tool calls`);
+  writeLine(io.stdout, `  ${plural(s.eventCount, 'event')}, ${plural(s.toolCallCount, 'tool call')}`);
   const durations = new Map(detail.toolCalls.map((t) => [t.postEventId, t.durationMs]));
   for (const e of detail.events) writeLine(io.stdout, eventLine(e, durations.get(e.id)));
   return 0;
@@ -99,4 +99,8 @@ function row(cells: string[]): string {
     .map((c, i) => c.padEnd(widths[i] ?? 10))
     .join(' ')
     .trimEnd();
+}
+
+function plural(n: number, noun: string): string {
+  return `${String(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
