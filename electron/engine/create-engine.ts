@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import path from 'node:path';
 import { AevError } from '../common/errors.ts';
 import type { EngineStatus } from '../common/model/status.ts';
 import { AEV_VERSION } from '../common/version.ts';
@@ -98,6 +99,9 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
     async start() {
       if (running !== null) throw new AevError('E_INTERNAL', 'the engine is already running');
       ensurePrivateDir(paths.dataRoot);
+      // A runtime folder moved to the temp dir (long data root) sits in a per-user parent that another
+      // local user could have created first: that parent must be ours and private too.
+      if (!paths.runtimeDir.startsWith(paths.dataRoot)) ensurePrivateDir(path.dirname(paths.runtimeDir));
       const lock = acquireDaemonLock(paths.lockPath, () => clock.now());
       try {
         const createdVault = !vaultExists(paths.vaultDir);

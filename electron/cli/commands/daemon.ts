@@ -50,9 +50,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (info.previousStopUnclean) writeLine(out, 'aev: the previous engine did not stop cleanly; continuing');
   writeLine(out, `aev: recording agent events in ${env.dataRoot}`);
   writeLine(out, `aev: socket ${info.socketPath}${info.httpUrl === null ? '' : `; HTTP hooks ${info.httpUrl}`}`);
-  writeLine(out, 'aev: ready (Ctrl-C stops)');
-
-  await new Promise<void>((resolve) => {
+  // Handlers first, then "ready": whoever reacts to "ready" with a signal gets a clean stop.
+  const stopped = new Promise<void>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (stopping) {
@@ -69,5 +68,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  writeLine(out, 'aev: ready (Ctrl-C stops)');
+
+  await stopped;
   return 0;
 }

@@ -37,6 +37,7 @@ export class EndpointConnection {
   #rateLimited = 0;
   #pausedForAcks = false;
   #pausedForWrites = false;
+  #closing = false;
   #helloTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -55,11 +56,12 @@ export class EndpointConnection {
     this.#splitter = new LineSplitter(limits.maxFrameBytes);
     this.#bucket = new TokenBucket(limits.framesPerSecond, limits.burst, clock.now());
     socket.on('data', (chunk: Buffer) => {
+      if (this.#stopped()) return;
       for (const item of this.#splitter.push(chunk)) {
         if (item.kind === 'oversized')
           this.#reject(null, 'E_FRAME_TOO_LARGE', `a frame is limited to ${limits.maxFrameBytes} bytes`);
         else this.#onLine(item.line);
-        if (socket.destroyed) return;
+        if (this.#stopped()) return;
       }
     });
     socket.on('drain', () => {
@@ -78,6 +80,10 @@ export class EndpointConnection {
       if (this.#state.phase === 'hello') this.#reject(null, 'E_NOT_HELLO', 'no hello frame received in time', true);
     }, limits.helloTimeoutMs);
     this.#helloTimer.unref();
+  }
+
+  #stopped(): boolean {
+    return this.#closing || this.#socket.destroyed;
   }
 
   #onLine(line: Buffer): void {
@@ -215,7 +221,13 @@ export class EndpointConnection {
   #reject(id: RequestId, code: ErrorCode, message: string, close = false): void {
     this.#counters.rejectedFrames += 1;
     this.#send({ type: 'error', id, code, message });
-    if (close || FATAL.has(code)) this.#socket.end();
+    if (close || FATAL.has(code)) {
+      // Said why; now stop reading this client at all (a flooder may still be sending megabytes).
+      this.#closing = true;
+      this.#socket.end(() => {
+        this.#socket.destroy();
+      });
+    }
   }
 
   #send(frame: ServerFrame): void {

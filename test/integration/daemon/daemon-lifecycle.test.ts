@@ -76,3 +76,22 @@ describe('aev daemon', () => {
     await d.stop();
   });
 });
+
+describe('a data root too deep for a socket path', () => {
+  const tmp = makeTempDir();
+  afterAll(() => {
+    tmp.cleanup();
+  });
+
+  it('moves the runtime folder to a private per-user temp folder and still works', async () => {
+    const dataRoot = path.join(tmp.dir, 'a-very-long-folder-name-to-overflow-sun-path'.repeat(2), 'data');
+    fs.mkdirSync(path.dirname(dataRoot), { recursive: true });
+    const d = await startDaemon(dataRoot);
+    expect(d.paths.runtimeDir.startsWith(dataRoot)).toBe(false);
+    expect(fs.statSync(d.paths.runtimeDir).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.dirname(d.paths.runtimeDir)).mode & 0o077).toBe(0);
+    const status = await runAev(['status', '--json'], testEnv(dataRoot));
+    expect(status.code).toBe(0);
+    expect(await d.stop()).toBe(0);
+  });
+});

@@ -65,7 +65,7 @@ describe('many agents at once', () => {
 
   it('throttles a flooding client with coded errors, then cuts it off, while a well-behaved client loses nothing', async () => {
     const strict = await startTestEngine({
-      limits: { ...DEFAULT_LIMITS, framesPerSecond: 2000, burst: 1000, maxRateLimited: 5000 },
+      limits: { ...DEFAULT_LIMITS, framesPerSecond: 200, burst: 200, maxRateLimited: 2000 },
     });
     const flooder = await RawClient.hello(strict.info.socketPath);
     const polite = await EndpointClient.connect({
@@ -89,8 +89,8 @@ describe('many agents at once', () => {
     expect(politeAcks.map((a) => a.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     await flooder.waitFor((f) => f.code === 'E_RATE_LIMITED', 30_000);
     await flooder.closed;
-    const limited = flooder.frames.filter((f) => f.code === 'E_RATE_LIMITED').length;
-    expect(limited).toBeGreaterThan(5000);
+    // The engine refused past the limit (some refusals may be cut short by the close itself).
+    expect(strict.engine.status().ingest.rejectedFrames).toBeGreaterThan(2000);
     polite.close();
     await strict.dispose();
   }, 60_000);
