@@ -1,3 +1,4 @@
+import { AevError } from '../common/errors.ts';
 import type { CliIo } from './cli-io.ts';
 
 /** Reads one line from a terminal without echoing it. Ctrl-C aborts with null. */
@@ -35,4 +36,18 @@ export function promptSecret(io: CliIo, question: string): Promise<string | null
     }
     stdin.on('data', onData);
   });
+}
+
+/** Asks twice for a new recovery passphrase; null when the user gives up (Ctrl-C). */
+export async function askNewPassphrase(io: CliIo): Promise<string | null> {
+  const first = await promptSecret(io, 'Choose a recovery passphrase (at least 12 characters): ');
+  if (first === null) return null;
+  if (first.length < 12) throw new AevError('E_USAGE', 'the passphrase is shorter than 12 characters');
+  const second = await promptSecret(io, 'Type it again: ');
+  if (second !== first) throw new AevError('E_USAGE', 'the passphrases differ; nothing was created');
+  return first;
+}
+
+export function isTerminal(io: CliIo): boolean {
+  return (io.stdin as { isTTY?: boolean }).isTTY === true;
 }

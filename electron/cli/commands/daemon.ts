@@ -5,6 +5,10 @@ import { streamLogger } from '../../engine/runtime/logger.ts';
 import type { CliIo } from '../cli-io.ts';
 import { writeLine } from '../cli-io.ts';
 import { engineEnv } from '../engine-env.ts';
+import type { EngineEnv } from '../engine-env.ts';
+import { askNewPassphrase, isTerminal, promptSecret } from '../prompt-secret.ts';
+import { runtimePaths } from '../../engine/runtime/data-root.ts';
+import { vaultExists } from '../../engine/vault/vault.ts';
 
 /**
  * `aev daemon`: the engine in the foreground (remote dev boxes, CI agents, tests). SIGINT/SIGTERM
@@ -13,12 +17,13 @@ import { engineEnv } from '../engine-env.ts';
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { quiet: { type: 'boolean' } }, strict: true });
   const env = await engineEnv(io);
+  const passphrase = env.passphrase ?? (await askInTerminal(io, env));
   const logger = streamLogger((line) => io.stderr.write(line));
   const engine = createEngine({
     dataRoot: env.dataRoot,
     keyring: env.keyring,
-    passphrase: env.passphrase,
-    createVault: env.passphrase !== undefined,
+    passphrase,
+    createVault: passphrase !== undefined,
     httpPort: env.httpPort,
     ...(env.tsa === undefined ? {} : { tsa: env.tsa }),
     ...(env.windowMs === undefined ? {} : { windowMs: env.windowMs }),
@@ -72,4 +77,23 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 
   await stopped;
   return 0;
+}
+
+/**
+ * Started by a person in a terminal without AEV_PASSPHRASE_FILE (`npm start` on a fresh checkout):
+ * ask for a new recovery passphrase when there is no vault yet, or for the passphrase when no secure
+ * keyring can unlock the vault. Headless (no terminal) the daemon explains what to set instead.
+ */
+async function askInTerminal(io: CliIo, env: EngineEnv): Promise<string | undefined> {
+  if (!isTerminal(io)) return undefined;
+  if (!vaultExists(runtimePaths(env.dataRoot).vaultDir)) {
+    writeLine(io.stderr, `aev: no vault in ${env.dataRoot} yet; creating one.`);
+    const chosen = await askNewPassphrase(io);
+    if (chosen === null) throw new AevError('E_USAGE', 'cancelled; nothing was created');
+    return chosen;
+  }
+  if (env.keyring?.secure === true) return undefined;
+  const typed = await promptSecret(io, 'Recovery passphrase: ');
+  if (typed === null) throw new AevError('E_USAGE', 'cancelled');
+  return typed;
 }

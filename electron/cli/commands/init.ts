@@ -6,7 +6,7 @@ import { createVault, vaultExists } from '../../engine/vault/vault.ts';
 import type { CliIo } from '../cli-io.ts';
 import { writeLine } from '../cli-io.ts';
 import { engineEnv, readPassphraseFile } from '../engine-env.ts';
-import { promptSecret } from '../prompt-secret.ts';
+import { askNewPassphrase, isTerminal } from '../prompt-secret.ts';
 
 /** `aev init`: creates the vault with a recovery passphrase (and the OS keyring when it is secure). */
 export async function run(argv: string[], io: CliIo): Promise<number> {
@@ -17,18 +17,15 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   let passphrase =
     values['passphrase-file'] !== undefined ? readPassphraseFile(io, values['passphrase-file']) : env.passphrase;
   if (passphrase === undefined) {
-    if (!(io.stdin as { isTTY?: boolean }).isTTY) {
+    if (!isTerminal(io)) {
       throw new AevError(
         'E_USAGE',
         'no terminal to ask for a recovery passphrase: pass --passphrase-file FILE or set AEV_PASSPHRASE_FILE',
       );
     }
-    const first = await promptSecret(io, 'Choose a recovery passphrase (at least 12 characters): ');
-    if (first === null) return 1;
-    if (first.length < 12) throw new AevError('E_USAGE', 'the passphrase is shorter than 12 characters');
-    const second = await promptSecret(io, 'Type it again: ');
-    if (second !== first) throw new AevError('E_USAGE', 'the passphrases differ; nothing was created');
-    passphrase = first;
+    const chosen = await askNewPassphrase(io);
+    if (chosen === null) return 1;
+    passphrase = chosen;
   }
   ensurePrivateDir(env.dataRoot);
   const vault = await createVault({ vaultDir: paths.vaultDir, keyring: env.keyring, passphrase });
