@@ -27,7 +27,16 @@ describe('aev daemon at a terminal', () => {
         resolve(e.exitCode);
       }),
     );
-    return { output: () => out, write: (s) => { pty.write(s); }, kill: () => { pty.kill('SIGTERM'); }, exited };
+    return {
+      output: () => out,
+      write: (s) => {
+        pty.write(s);
+      },
+      kill: () => {
+        pty.kill('SIGTERM');
+      },
+      exited,
+    };
   }
 
   async function waitFor(get: () => string, text: string): Promise<void> {
