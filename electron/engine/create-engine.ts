@@ -115,7 +115,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
         );
         const fieldKey = vault.subkey('index-fields');
         const sessions = new SessionTracker();
-        sessions.load(db, clock.monoUs());
+        sessions.load(db);
         const writer = new EventWriter(db, fieldKey, sessions);
         const seal = await SealService.open(
           db,
@@ -196,7 +196,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
       const stopped = r.endpoint.stopAccepting();
       await r.http?.close();
       // Everything already submitted is written and acknowledged before the connections close.
-      await r.queue.drain();
+      r.queue.drain();
       await new Promise((resolve) => setImmediate(resolve));
       await r.endpoint.closeConnections();
       await stopped;

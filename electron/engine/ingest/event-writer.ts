@@ -174,8 +174,6 @@ export class EventWriter implements OpenWindows {
     const touched = this.#touched.get(session.id);
     this.#touched.set(session.id, { at: receivedAt, monoUs: p.receivedMonoUs, count: (touched?.count ?? 0) + 1 });
     session.nextSeq = seq + 1;
-    session.eventCount += 1;
-    session.lastEventMonoUs = p.receivedMonoUs;
     session.lastEventAtMs = p.receivedAtMs;
     this.#pairToolCall(session.id, e, eventId, receivedAt, p.receivedMonoUs);
     if (e.kind === 'SessionEnd') this.endSession(session, 'session-end', p.receivedAtMs);
@@ -195,9 +193,7 @@ export class EventWriter implements OpenWindows {
       agent: e.agent,
       agentSessionId: e.agentSessionId,
       nextSeq: 1,
-      lastEventMonoUs: p.receivedMonoUs,
       lastEventAtMs: p.receivedAtMs,
-      eventCount: 0,
     };
     this.#sessions.add(session);
     return session;

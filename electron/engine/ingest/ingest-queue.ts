@@ -24,7 +24,6 @@ export class IngestQueue {
   #queue: Waiter[] = [];
   #scheduled = false;
   #closed = false;
-  #flushing: Promise<void> = Promise.resolve();
   #written = 0;
   #lastEventAtMs: number | null = null;
 
@@ -56,15 +55,10 @@ export class IngestQueue {
     return this.#lastEventAtMs;
   }
 
-  get depth(): number {
-    return this.#queue.length;
-  }
-
   /** Stops taking events and writes (and acknowledges) everything already submitted. */
-  async drain(): Promise<void> {
+  drain(): void {
     this.#closed = true;
     while (this.#queue.length > 0) this.#flush();
-    await this.#flushing;
   }
 
   #schedule(): void {

@@ -88,9 +88,8 @@ export class SealService {
    * as a signed gap in every session that was still open (invariant I4).
    */
   recoverAfterUncleanStop(detail: string): void {
-    const open = this.#db.prepare<[], { id: string }>('SELECT id FROM sessions WHERE ended_at IS NULL').all();
     this.sealer.sealDue();
-    for (const s of open) this.sealer.recordGap(s.id, 'engine-unclean-stop', detail);
+    this.gapInOpenSessions('engine-unclean-stop', detail);
   }
 
   /** Puts a gap on record in every open session (pause, capture failure, unreachable hooks). */

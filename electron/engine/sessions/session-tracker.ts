@@ -7,10 +7,8 @@ export interface OpenSession {
   readonly agent: AgentKind;
   readonly agentSessionId: string;
   nextSeq: number;
-  lastEventMonoUs: number;
   /** Wall clock of the last event, for idle detection across restarts. */
   lastEventAtMs: number;
-  eventCount: number;
 }
 
 interface OpenSessionRow {
@@ -18,7 +16,6 @@ interface OpenSessionRow {
   agent: AgentKind;
   agent_session_id: string;
   last_event_at: string;
-  event_count: number;
   max_seq: number | null;
 }
 
@@ -26,10 +23,10 @@ export class SessionTracker {
   readonly #open = new Map<string, OpenSession>();
 
   /** Loads sessions left open by the previous run (their agents may still be working). */
-  load(db: Database, monoNowUs: number): void {
+  load(db: Database): void {
     const rows = db
       .prepare<[], OpenSessionRow>(
-        `SELECT s.id, s.agent, s.agent_session_id, s.last_event_at, s.event_count,
+        `SELECT s.id, s.agent, s.agent_session_id, s.last_event_at,
                 (SELECT MAX(seq) FROM events e WHERE e.session_id = s.id) AS max_seq
            FROM sessions s WHERE s.ended_at IS NULL`,
       )
@@ -40,10 +37,7 @@ export class SessionTracker {
         agent: r.agent,
         agentSessionId: r.agent_session_id,
         nextSeq: (r.max_seq ?? 0) + 1,
-        // Monotonic time does not survive a restart; treat the session as touched now for ordering.
-        lastEventMonoUs: monoNowUs,
         lastEventAtMs: Date.parse(r.last_event_at),
-        eventCount: r.event_count,
       });
     }
   }
@@ -51,7 +45,7 @@ export class SessionTracker {
   /** Forgets everything and reads the open sessions again (after a rolled-back write). */
   reload(db: Database): void {
     this.#open.clear();
-    this.load(db, 0);
+    this.load(db);
   }
 
   find(agent: AgentKind, agentSessionId: string): OpenSession | undefined {
