@@ -11,6 +11,20 @@ import type { BenchRow } from './bench-table.ts';
 import { percentile, runStandalone } from './bench-table.ts';
 import { eventFrame, RawLoadClient } from './raw-load.ts';
 
+/**
+ * Open-loop load: calls `send(i)` for every item due at `rate`/s for `seconds`, catching up after any
+ * stall (so a slow engine shows as latency, not as a lower offered rate).
+ */
+async function openLoop(rate: number, seconds: number, send: (i: number) => void): Promise<void> {
+  const start = performance.now();
+  let sent = 0;
+  while (performance.now() - start < seconds * 1000) {
+    const due = Math.floor(((performance.now() - start) / 1000) * rate);
+    while (sent < due) send(sent++);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
 /** Open-loop load at `rate` events/s on one connection; latency from write to ack. Warm-up excluded. */
 async function ackLatency(socketPath: string, rate: number, seconds: number, warmupSeconds = 2): Promise<number[]> {
   const client = await RawLoadClient.connect(socketPath);
@@ -19,12 +33,9 @@ async function ackLatency(socketPath: string, rate: number, seconds: number, war
   client.onAck((ms) => {
     if (performance.now() - start > warmupSeconds * 1000) latencies.push(ms);
   });
-  let sent = 0;
-  while (performance.now() - start < (seconds + warmupSeconds) * 1000) {
-    const due = Math.floor(((performance.now() - start) / 1000) * rate);
-    while (sent < due) client.send(eventFrame('latency', sent++), 1);
-    await new Promise((r) => setImmediate(r));
-  }
+  await openLoop(rate, seconds + warmupSeconds, (i) => {
+    client.send(eventFrame('latency', i), 1);
+  });
   while (client.acked < client.sent) await new Promise((r) => setTimeout(r, 5));
   client.close();
   return latencies.sort((a, b) => a - b);
@@ -68,17 +79,10 @@ async function echoBaseline(rate: number, seconds: number): Promise<number[]> {
     }
   });
   const line = eventFrame('echo', 0);
-  const start = performance.now();
-  let sent = 0;
-  while (performance.now() - start < seconds * 1000) {
-    const due = Math.floor(((performance.now() - start) / 1000) * rate);
-    while (sent < due) {
-      waiting.push(performance.now());
-      c.write(line);
-      sent++;
-    }
-    await new Promise((r) => setImmediate(r));
-  }
+  await openLoop(rate, seconds, () => {
+    waiting.push(performance.now());
+    c.write(line);
+  });
   await new Promise((r) => setTimeout(r, 200));
   c.destroy();
   server.close();
@@ -95,19 +99,11 @@ async function commitBaseline(rate: number, seconds: number): Promise<number[]> 
   const ins = db.prepare('INSERT INTO t VALUES (?)');
   const blob = Buffer.alloc(1300);
   const times: number[] = [];
-  const start = performance.now();
-  let done = 0;
-  while (performance.now() - start < seconds * 1000) {
-    const due = Math.floor(((performance.now() - start) / 1000) * rate);
-    if (done < due) {
-      const t0 = performance.now();
-      ins.run(blob);
-      times.push(performance.now() - t0);
-      done++;
-    } else {
-      await new Promise((r) => setImmediate(r));
-    }
-  }
+  await openLoop(rate, seconds, () => {
+    const t0 = performance.now();
+    ins.run(blob);
+    times.push(performance.now() - t0);
+  });
   db.close();
   fs.rmSync(dir, { recursive: true, force: true });
   return times.sort((a, b) => a - b);
