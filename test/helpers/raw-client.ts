@@ -1,3 +1,4 @@
+import { EndpointClient } from '../../electron/cli/client/endpoint-client.ts';
 import net from 'node:net';
 
 /** A deliberately dumb socket client: writes raw bytes, collects every frame the engine sends back. */
@@ -95,4 +96,9 @@ export function hookPayload(
     n: counter,
     ...extra,
   };
+}
+
+/** A real protocol client as the tests' agent or CLI: the product's own EndpointClient. */
+export function testClient(socketPath: string, api: 'ingest' | 'control', timeoutMs = 5000): Promise<EndpointClient> {
+  return EndpointClient.connect({ socketPath, api, client: 'test', timeoutMs });
 }

@@ -1,15 +1,14 @@
 import BetterSqlite3 from 'better-sqlite3';
 import path from 'node:path';
-import { EndpointClient } from '../../electron/cli/client/endpoint-client.ts';
 import type { AckFrame } from '../../electron/common/protocol/frames.ts';
 import type { VerifyReport } from '../../electron/common/model/verification.ts';
 import { verifyStore } from '../../electron/engine/verify/verify-store.ts';
 import { TEST_PASSPHRASE } from './daemon-process.ts';
-import { hookPayload } from './raw-client.ts';
+import { hookPayload, testClient } from './raw-client.ts';
 
 /** Sends `n` tool events for one agent session and returns the acks. */
 export async function sendEvents(socketPath: string, agentSession: string, n: number): Promise<AckFrame[]> {
-  const client = await EndpointClient.connect({ socketPath, api: 'ingest', client: 'test', timeoutMs: 5000 });
+  const client = await testClient(socketPath, 'ingest');
   const acks: AckFrame[] = [];
   for (let i = 0; i < n; i++) {
     const kind = i % 2 === 0 ? 'PreToolUse' : 'PostToolUse';

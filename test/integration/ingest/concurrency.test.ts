@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EndpointClient } from '../../../electron/cli/client/endpoint-client.ts';
 import { DEFAULT_LIMITS } from '../../../electron/engine/ingest/endpoint-limits.ts';
-import { hookPayload, RawClient } from '../../helpers/raw-client.ts';
+import { RawClient, hookPayload, testClient } from '../../helpers/raw-client.ts';
 import { startTestEngine } from '../../helpers/test-engine.ts';
 import type { TestEngine } from '../../helpers/test-engine.ts';
 
@@ -21,7 +20,7 @@ describe('many agents at once', () => {
     const socketPath = t.info.socketPath;
     const acks = await Promise.all(
       Array.from({ length: CLIENTS }, async (_, c) => {
-        const client = await EndpointClient.connect({ socketPath, api: 'ingest', client: 'test', timeoutMs: 30_000 });
+        const client = await testClient(socketPath, 'ingest', 30_000);
         // Pipelined: all sends in flight at once, as a busy agent's hooks would be.
         const sent = Array.from({ length: EVENTS }, (_, i) =>
           client.sendEvent(
@@ -47,7 +46,7 @@ describe('many agents at once', () => {
       expect(perClient.map((a) => a.seq)).toEqual(Array.from({ length: EVENTS }, (_, i) => i + 1));
       expect(new Set(perClient.map((a) => a.sessionId)).size).toBe(1);
     }
-    const control = await EndpointClient.connect({ socketPath, api: 'control', client: 'test', timeoutMs: 30_000 });
+    const control = await testClient(socketPath, 'control', 30_000);
     const status = (await control.request('status', {}, 30_000)) as {
       ingest: { eventsTotal: number };
       sessions: { total: number };
@@ -68,12 +67,7 @@ describe('many agents at once', () => {
       limits: { ...DEFAULT_LIMITS, framesPerSecond: 200, burst: 200, maxRateLimited: 2000 },
     });
     const flooder = await RawClient.hello(strict.info.socketPath);
-    const polite = await EndpointClient.connect({
-      socketPath: strict.info.socketPath,
-      api: 'ingest',
-      client: 'test',
-      timeoutMs: 10_000,
-    });
+    const polite = await testClient(strict.info.socketPath, 'ingest', 10_000);
     const line = `${JSON.stringify({ type: 'event', id: 'f', event: { agent: 'claude-code', payload: hookPayload('flood', 'Notification', { message: 'x' }) } })}\n`;
     // Far past the burst in one go.
     flooder.write(line.repeat(30_000));

@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EndpointClient } from '../../../electron/cli/client/endpoint-client.ts';
 import type { AckFrame } from '../../../electron/common/protocol/frames.ts';
 import { startDaemon } from '../../helpers/daemon-process.ts';
-import { hookPayload } from '../../helpers/raw-client.ts';
+import { hookPayload, testClient } from '../../helpers/raw-client.ts';
 import { makeTempDir } from '../../helpers/temp-dir.ts';
 
 describe('durability of acknowledged events', () => {
@@ -17,12 +16,7 @@ describe('durability of acknowledged events', () => {
     const daemon = await startDaemon(dataRoot);
     const acked: AckFrame[] = [];
     const writers = Array.from({ length: 4 }, async (_, w) => {
-      const client = await EndpointClient.connect({
-        socketPath: daemon.paths.socketPath,
-        api: 'ingest',
-        client: 'test',
-        timeoutMs: 5000,
-      });
+      const client = await testClient(daemon.paths.socketPath, 'ingest');
       try {
         for (let i = 0; ; i++) {
           // Keep a window of 50 in flight so the kill lands mid-batch.
@@ -50,12 +44,7 @@ describe('durability of acknowledged events', () => {
 
     const restarted = await startDaemon(dataRoot);
     expect(restarted.stdout()).toContain('did not stop cleanly');
-    const control = await EndpointClient.connect({
-      socketPath: restarted.paths.socketPath,
-      api: 'control',
-      client: 'test',
-      timeoutMs: 10_000,
-    });
+    const control = await testClient(restarted.paths.socketPath, 'control', 10_000);
     const stored = new Set<string>();
     for (const sessionId of new Set(acked.map((a) => a.sessionId))) {
       const detail = (await control.request('sessions.show', { id: sessionId }, 10_000)) as {
@@ -75,12 +64,7 @@ describe('durability of acknowledged events', () => {
   it('finishes and acknowledges in-flight events on SIGTERM, then exits 0 and marks the stop clean', async () => {
     const dataRoot = path.join(tmp.dir, 'data2');
     const daemon = await startDaemon(dataRoot);
-    const client = await EndpointClient.connect({
-      socketPath: daemon.paths.socketPath,
-      api: 'ingest',
-      client: 'test',
-      timeoutMs: 5000,
-    });
+    const client = await testClient(daemon.paths.socketPath, 'ingest');
     const inFlight = Array.from({ length: 500 }, (_, i) =>
       client.sendEvent({ agent: 'claude-code', payload: hookPayload('term', 'Notification', { i }) }, 10_000),
     );
@@ -93,12 +77,7 @@ describe('durability of acknowledged events', () => {
     for (const r of refused) expect(String(r.reason)).toMatch(/shutting down|closed the connection/);
     const again = await startDaemon(dataRoot);
     expect(again.stdout()).not.toContain('did not stop cleanly');
-    const control = await EndpointClient.connect({
-      socketPath: again.paths.socketPath,
-      api: 'control',
-      client: 'test',
-      timeoutMs: 5000,
-    });
+    const control = await testClient(again.paths.socketPath, 'control');
     const status = (await control.request('status', {}, 5000)) as { ingest: { eventsTotal: number } };
     control.close();
     expect(status.ingest.eventsTotal).toBe(acked);

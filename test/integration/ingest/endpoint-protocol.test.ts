@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EndpointClient } from '../../../electron/cli/client/endpoint-client.ts';
-import { hookPayload, RawClient } from '../../helpers/raw-client.ts';
+import { RawClient, hookPayload, testClient } from '../../helpers/raw-client.ts';
 import { startTestEngine } from '../../helpers/test-engine.ts';
 import type { TestEngine } from '../../helpers/test-engine.ts';
 
@@ -120,12 +119,7 @@ describe('local endpoint protocol', () => {
   });
 
   it('pairs PreToolUse with PostToolUse by tool_use_id and measures the duration', async () => {
-    const client = await EndpointClient.connect({
-      socketPath: t.info.socketPath,
-      api: 'ingest',
-      client: 'test',
-      timeoutMs: 5000,
-    });
+    const client = await testClient(t.info.socketPath, 'ingest');
     const send = (kind: string, extra: Record<string, unknown>): Promise<unknown> =>
       client.sendEvent({ agent: 'claude-code', payload: hookPayload('pair', kind, extra) }, 5000);
     const bash = { tool_name: 'Bash', tool_use_id: 'toolu_1', tool_input: { command: 'ls' } };
@@ -140,12 +134,7 @@ describe('local endpoint protocol', () => {
       5000,
     );
     client.close();
-    const control = await EndpointClient.connect({
-      socketPath: t.info.socketPath,
-      api: 'control',
-      client: 'test',
-      timeoutMs: 5000,
-    });
+    const control = await testClient(t.info.socketPath, 'control');
     const detail = (await control.request('sessions.show', { id: last.sessionId }, 5000)) as {
       session: { state: string; endReason: string };
       toolCalls: { toolUseId: string; outcome: string; durationMs: number }[];
@@ -160,12 +149,7 @@ describe('local endpoint protocol', () => {
   });
 
   it('starts a new session after SessionEnd even when the agent reuses its session id', async () => {
-    const client = await EndpointClient.connect({
-      socketPath: t.info.socketPath,
-      api: 'ingest',
-      client: 'test',
-      timeoutMs: 5000,
-    });
+    const client = await testClient(t.info.socketPath, 'ingest');
     const a = await client.sendEvent(
       { agent: 'claude-code', payload: hookPayload('reuse', 'SessionEnd', { reason: 'exit' }) },
       5000,

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EndpointClient } from '../../../electron/cli/client/endpoint-client.ts';
-import { hookPayload } from '../../helpers/raw-client.ts';
+import { hookPayload, testClient } from '../../helpers/raw-client.ts';
 import { startTestEngine } from '../../helpers/test-engine.ts';
 import type { TestEngine } from '../../helpers/test-engine.ts';
 
@@ -14,23 +13,13 @@ describe('sessions', () => {
   });
 
   it('keeps several agents apart and ends an idle session after the timeout', async () => {
-    const client = await EndpointClient.connect({
-      socketPath: t.info.socketPath,
-      api: 'ingest',
-      client: 'test',
-      timeoutMs: 5000,
-    });
+    const client = await testClient(t.info.socketPath, 'ingest');
     const a = await client.sendEvent({ agent: 'claude-code', payload: hookPayload('idle-a', 'SessionStart') }, 5000);
     const b = await client.sendEvent({ agent: 'codex', payload: hookPayload('idle-a', 'SessionStart') }, 5000);
     client.close();
     expect(a.sessionId).not.toBe(b.sessionId);
     await new Promise((r) => setTimeout(r, 2600));
-    const control = await EndpointClient.connect({
-      socketPath: t.info.socketPath,
-      api: 'control',
-      client: 'test',
-      timeoutMs: 5000,
-    });
+    const control = await testClient(t.info.socketPath, 'control');
     const list = (await control.request('sessions.list', {}, 5000)) as {
       id: string;
       state: string;
