@@ -48,6 +48,10 @@ export const ERROR_CODES = [
   'E_TSA_PROTOCOL',
   'E_TSA_REJECTED',
   'E_TSA_INVALID',
+  // capture (DESIGN.md §4): no way to record this screen, a malformed media stream, a terminal stream
+  'E_CAPTURE_UNAVAILABLE',
+  'E_CAPTURE_FAILED',
+  'E_MEDIA_FORMAT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -3,6 +3,9 @@ import path from 'node:path';
 import { AevError } from '../common/errors.ts';
 import type { EngineStatus } from '../common/model/status.ts';
 import { AEV_VERSION } from '../common/version.ts';
+import { CaptureSessions } from './capture/capture-sessions.ts';
+import { MediaStore } from './capture/media-store.ts';
+import { TerminalIngest } from './capture/terminal-ingest.ts';
 import { ControlService } from './control/control-service.ts';
 import { RecordingSwitch } from './control/recording-switch.ts';
 import { checkAndSetDefaults } from './engine-config.ts';
@@ -57,6 +60,7 @@ interface Running {
   readonly startedAt: string;
   readonly sweeper: NodeJS.Timeout;
   readonly seal: SealService;
+  readonly terminals: TerminalIngest;
 }
 
 /** The one composition root (STYLE.md): clock, data root, keyring and limits come in through `config`. */
@@ -131,6 +135,11 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           seal.recoverAfterUncleanStop(
             `the engine stopped without shutting down (previous pid ${String(lock.previous?.pid ?? 'unknown')})`,
           );
+        // Screen recordings and terminals do not survive their engine: after the recovery gap, they end.
+        const captureSessions = new CaptureSessions(db);
+        for (const s of captureSessions.leftOpen()) captureSessions.end(s.id, 'daemon-stopped', clock.now());
+        const media = new MediaStore(db, vault.objects, clock);
+        const terminals = new TerminalIngest(captureSessions, media, clock, logger);
         const queue = new IngestQueue(writer, clock);
         const queries = new SessionQueries(db, fieldKey);
         switcher.attach(seal);
@@ -143,6 +152,12 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           },
           control(method, params) {
             return Promise.resolve().then(() => control.call(method, params));
+          },
+          terminal(frame, connection) {
+            return terminals.handle(frame, connection);
+          },
+          disconnected(connection) {
+            terminals.disconnected(connection);
           },
         };
         const endpoint = new EndpointServer(paths.socketPath, handler, config.limits, clock, logger);
@@ -180,6 +195,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           startedAt,
           sweeper,
           seal,
+          terminals,
         };
         logger.info('engine started', { socket: paths.socketPath, http: httpUrl, createdVault, previousStopUnclean });
         return { createdVault, socketPath: paths.socketPath, httpUrl, previousStopUnclean };
@@ -200,6 +216,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
       await new Promise((resolve) => setImmediate(resolve));
       await r.endpoint.closeConnections();
       await stopped;
+      await r.terminals.stopAll();
       await r.seal.stop();
       r.db
         .prepare('UPDATE runs SET stopped_at = ?, clean = 1 WHERE id = ?')

@@ -8,13 +8,18 @@ export type ChainRecordKind = 'window' | 'gap';
 export const GAP_REASONS = ['engine-unclean-stop', 'paused', 'capture-failed', 'hook-unreachable'] as const;
 export type GapReason = (typeof GAP_REASONS)[number];
 
-export interface EventsSummary {
+/** A window's share of a per-session sequence (events or media): a contiguous seq range and its Merkle root. */
+export interface ItemsSummary {
   readonly count: number;
   readonly firstSeq: number | null;
   readonly lastSeq: number | null;
-  /** RFC 6962 Merkle tree hash (hex) over leaves H(0x00 || event digest), in seq order. */
+  /** RFC 6962 Merkle tree hash (hex) over leaves H(0x00 || item digest), in seq order. */
   readonly root: string;
 }
+/** Leaves: the events' digests. */
+export type EventsSummary = ItemsSummary;
+/** Leaves: SHA-256 of each media item's canonical descriptor (electron/common/model/media.ts). */
+export type MediaSummary = ItemsSummary;
 
 export interface ChainRecordBody {
   readonly v: 1;
@@ -34,6 +39,8 @@ export interface ChainRecordBody {
   /** When this record was made. */
   readonly sealedAt: string;
   readonly events: EventsSummary;
+  /** Screen fragments, terminal chunks, stills and transcript chunks captured in the window. */
+  readonly media: MediaSummary;
   readonly gap: { readonly reason: GapReason; readonly detail: string | null } | null;
   /** The session ended with this record: nothing may follow it. */
   readonly final: boolean;

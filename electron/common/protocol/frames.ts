@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { AGENT_KINDS, CLIENT_KINDS } from '../model/agent.ts';
 import { ERROR_CODES } from '../errors.ts';
+import { SESSION_KINDS } from '../model/media.ts';
 
 export { MAX_FRAME_BYTES, PROTOCOL_VERSION } from './constants.ts';
 
@@ -46,6 +47,61 @@ export const eventFrameSchema = z.object({
 });
 export type EventFrame = z.infer<typeof eventFrameSchema>;
 
+/** The id `aev run` gives a terminal; passed to the agent as AEV_TERMINAL_ID so its events link to it. */
+export const terminalIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+/** asciicast v2 event `[seconds since start, "o"|"i"|"r"|"m", data]` (docs.asciinema.org, asciicast v2). */
+export const castFrameSchema = z.tuple([z.number().nonnegative(), z.enum(['o', 'i', 'r', 'm']), z.string()]);
+
+/**
+ * `aev run` opens a terminal recording on an ingest connection: the asciicast v2 header fields plus the
+ * command line. The engine answers with a result `{ terminalId, sessionId }` once the terminal's own
+ * session (kind "terminal") exists; its chain seals the terminal stream window by window.
+ */
+export const terminalOpenFrameSchema = z.object({
+  type: z.literal('terminal.open'),
+  id: requestId,
+  terminalId: terminalIdSchema,
+  /** The agent kind when the wrapper recognizes the command (claude → claude-code), else generic. */
+  agent: z.enum(AGENT_KINDS),
+  command: z.array(z.string().max(4096)).min(1).max(256),
+  width: z.number().int().positive().max(65_535),
+  height: z.number().int().positive().max(65_535),
+  /** Unix seconds when the recording started (the cast header's timestamp). */
+  timestamp: z.number().int().nonnegative(),
+  env: z.object({ SHELL: z.string().max(4096).optional(), TERM: z.string().max(256).optional() }),
+  title: z.string().max(1024).optional(),
+  /** Whether keystrokes ("i" events) are recorded; off unless the user asked (DESIGN.md §4). */
+  recordInput: z.boolean(),
+});
+export type TerminalOpenFrame = z.infer<typeof terminalOpenFrameSchema>;
+
+/** A batch of cast events, in order; answered `{ terminalId, events }` once durable (invariant I7). */
+export const terminalDataFrameSchema = z.object({
+  type: z.literal('terminal.data'),
+  id: requestId,
+  terminalId: terminalIdSchema,
+  events: z.array(castFrameSchema).min(1).max(100_000),
+});
+export type TerminalDataFrame = z.infer<typeof terminalDataFrameSchema>;
+
+/** The command exited: the terminal session ends and its chain is finished. */
+export const terminalCloseFrameSchema = z.object({
+  type: z.literal('terminal.close'),
+  id: requestId,
+  terminalId: terminalIdSchema,
+  exitCode: z.number().int(),
+  signal: z.number().int().positive().optional(),
+});
+export type TerminalCloseFrame = z.infer<typeof terminalCloseFrameSchema>;
+
+export const terminalFrameSchema = z.discriminatedUnion('type', [
+  terminalOpenFrameSchema,
+  terminalDataFrameSchema,
+  terminalCloseFrameSchema,
+]);
+export type TerminalFrame = z.infer<typeof terminalFrameSchema>;
+
 export const CONTROL_METHODS = [
   'ping',
   'status',
@@ -68,6 +124,7 @@ export const sessionsListParamsSchema = z.object({
   limit: z.number().int().min(1).max(10_000).default(100),
   agent: z.enum(AGENT_KINDS).optional(),
   state: z.enum(['active', 'ended']).optional(),
+  kind: z.enum(SESSION_KINDS).optional(),
 });
 export type SessionsListParams = z.input<typeof sessionsListParamsSchema>;
 

@@ -8,6 +8,9 @@ import {
   helloOkFrameSchema,
   requestFrameSchema,
   resultFrameSchema,
+  terminalCloseFrameSchema,
+  terminalDataFrameSchema,
+  terminalOpenFrameSchema,
 } from './frames.ts';
 
 /**
@@ -19,6 +22,9 @@ export function protocolJsonSchema(): Record<string, unknown> {
     HelloFrame: helloFrameSchema,
     EventFrame: eventFrameSchema,
     RequestFrame: requestFrameSchema,
+    TerminalOpenFrame: terminalOpenFrameSchema,
+    TerminalDataFrame: terminalDataFrameSchema,
+    TerminalCloseFrame: terminalCloseFrameSchema,
     HelloOkFrame: helloOkFrameSchema,
     AckFrame: ackFrameSchema,
     ResultFrame: resultFrameSchema,
@@ -28,7 +34,7 @@ export function protocolJsonSchema(): Record<string, unknown> {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: `Agent Evidence local endpoint protocol v${String(PROTOCOL_VERSION)}`,
     description:
-      'One JSON object per line (NDJSON). Client frames: HelloFrame first, then EventFrame (ingest) or RequestFrame (control). Engine frames: HelloOkFrame, AckFrame, ResultFrame, ErrorFrame. See docs/protocol.md.',
+      'One JSON object per line (NDJSON). Client frames: HelloFrame first, then EventFrame and Terminal*Frame (ingest) or RequestFrame (control). Engine frames: HelloOkFrame, AckFrame, ResultFrame, ErrorFrame. See docs/protocol.md.',
     $defs: Object.fromEntries(Object.entries(defs).map(([k, v]) => [k, z.toJSONSchema(v, { io: 'input' })])),
   };
 }

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { AevError } from '../../common/errors.ts';
 import type { AgentKind, ClientKind } from '../../common/model/agent.ts';
 import type { EventRecord, EventWithPayload, ToolCall, ToolCallOutcome } from '../../common/model/event.ts';
+import type { SessionKind } from '../../common/model/media.ts';
 import type { SessionEndReason, SessionSummary } from '../../common/model/session.ts';
 import { payloadAad } from '../ingest/payload-aad.ts';
 import { parseStoredEvent } from '../ingest/stored-event.ts';
@@ -9,7 +10,8 @@ import { openBytes } from '../vault/aead.ts';
 
 interface SessionRow {
   id: string;
-  agent: AgentKind;
+  kind: SessionKind;
+  agent: AgentKind | 'aev';
   agent_session_id: string;
   started_at: string;
   ended_at: string | null;
@@ -54,7 +56,7 @@ export interface SessionDetail {
   readonly toolCalls: readonly ToolCall[];
 }
 
-const SESSION_COLUMNS = `s.id, s.agent, s.agent_session_id, s.started_at, s.ended_at, s.end_reason, s.last_event_at,
+const SESSION_COLUMNS = `s.id, s.kind, s.agent, s.agent_session_id, s.started_at, s.ended_at, s.end_reason, s.last_event_at,
   s.event_count, (SELECT COUNT(*) FROM tool_calls t WHERE t.session_id = s.id) AS tool_calls`;
 
 /** Read side of the index for the control API. Payloads are decrypted only when asked for. */
@@ -71,9 +73,14 @@ export class SessionQueries {
     readonly limit: number;
     readonly agent?: AgentKind | undefined;
     readonly state?: 'active' | 'ended' | undefined;
+    readonly kind?: SessionKind | undefined;
   }): SessionSummary[] {
     const where: string[] = [];
     const args: (string | number)[] = [];
+    if (opts.kind !== undefined) {
+      where.push('s.kind = ?');
+      args.push(opts.kind);
+    }
     if (opts.agent !== undefined) {
       where.push('s.agent = ?');
       args.push(opts.agent);
@@ -108,7 +115,7 @@ export class SessionQueries {
     const r = this.#db
       .prepare<[], { events: number; sessions: number; active: number }>(
         `SELECT (SELECT COUNT(*) FROM events) AS events, (SELECT COUNT(*) FROM sessions) AS sessions,
-                (SELECT COUNT(*) FROM sessions WHERE ended_at IS NULL) AS active`,
+                (SELECT COUNT(*) FROM sessions WHERE ended_at IS NULL AND kind = 'agent') AS active`,
       )
       .get();
     return r ?? { events: 0, sessions: 0, active: 0 };
@@ -123,6 +130,7 @@ export class SessionQueries {
 function toSummary(r: SessionRow): SessionSummary {
   return {
     id: r.id,
+    kind: r.kind,
     agent: r.agent,
     agentSessionId: r.agent_session_id,
     state: r.ended_at === null ? 'active' : 'ended',

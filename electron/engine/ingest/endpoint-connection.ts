@@ -3,7 +3,12 @@ import { toErrorBody } from '../../common/errors.ts';
 import type { ErrorCode } from '../../common/errors.ts';
 import type { ClientKind } from '../../common/model/agent.ts';
 import { PROTOCOL_VERSION } from '../../common/protocol/constants.ts';
-import { eventFrameSchema, helloFrameSchema, requestFrameSchema } from '../../common/protocol/frames.ts';
+import {
+  eventFrameSchema,
+  helloFrameSchema,
+  requestFrameSchema,
+  terminalFrameSchema,
+} from '../../common/protocol/frames.ts';
 import type { ServerFrame } from '../../common/protocol/frames.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -75,6 +80,7 @@ export class EndpointConnection {
     });
     socket.on('close', () => {
       clearTimeout(this.#helloTimer);
+      handler.disconnected(this);
     });
     this.#helloTimer = setTimeout(() => {
       if (this.#state.phase === 'hello') this.#reject(null, 'E_NOT_HELLO', 'no hello frame received in time', true);
@@ -117,6 +123,11 @@ export class EndpointConnection {
         return;
       case 'request':
         this.#onRequest(id, record);
+        return;
+      case 'terminal.open':
+      case 'terminal.data':
+      case 'terminal.close':
+        this.#onTerminal(id, record);
         return;
       case 'hello':
         this.#reject(id, 'E_SCHEMA', 'hello was already received on this connection');
@@ -173,6 +184,32 @@ export class EndpointConnection {
       (ack) => {
         this.#settled();
         this.#send({ type: 'ack', id: frameId, ...ack });
+      },
+      (error: unknown) => {
+        this.#settled();
+        const body = toErrorBody(error);
+        this.#reject(frameId, body.code, body.message);
+      },
+    );
+  }
+
+  #onTerminal(id: RequestId, record: Record<string, unknown>): void {
+    if (this.#state.phase !== 'open' || this.#state.api !== 'ingest') {
+      this.#reject(id, 'E_WRONG_API', 'terminal frames are accepted on ingest connections only');
+      return;
+    }
+    const parsed = terminalFrameSchema.safeParse(record);
+    if (!parsed.success) {
+      this.#reject(id, 'E_SCHEMA', `invalid ${String(record.type)} frame: ${firstIssue(parsed.error.issues)}`);
+      return;
+    }
+    const frameId = parsed.data.id;
+    this.#inFlight += 1;
+    this.#updateFlow();
+    this.#handler.terminal(parsed.data, this).then(
+      (value) => {
+        this.#settled();
+        this.#send({ type: 'result', id: frameId, value });
       },
       (error: unknown) => {
         this.#settled();

@@ -1,5 +1,5 @@
 import type { ClientKind } from '../../common/model/agent.ts';
-import type { AckFrame, IngestEvent } from '../../common/protocol/frames.ts';
+import type { AckFrame, IngestEvent, TerminalFrame } from '../../common/protocol/frames.ts';
 
 /** What a connection asks of the engine; implemented in create-engine, so transports stay thin. */
 export interface EndpointHandler {
@@ -9,6 +9,10 @@ export interface EndpointHandler {
    */
   ingest(event: IngestEvent, client: ClientKind, received: Received): Promise<Omit<AckFrame, 'type' | 'id'>>;
   control(method: string, params: Readonly<Record<string, unknown>>): Promise<unknown>;
+  /** A terminal frame from `aev run`; `connection` identifies who opened the terminal. Answers once durable. */
+  terminal(frame: TerminalFrame, connection: object): Promise<unknown>;
+  /** A connection closed: terminals it opened end. */
+  disconnected(connection: object): void;
   readonly serverName: string;
 }
 

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { AevError } from '../../common/errors.ts';
-import type { ChainRecordBody, EventsSummary, GapReason } from '../../common/model/chain.ts';
+import type { ChainRecordBody, EventsSummary, GapReason, MediaSummary } from '../../common/model/chain.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { canonicalJson } from './canonical-json.ts';
@@ -18,11 +18,18 @@ interface SessionRow {
   chain_final: number;
   sealed_seq: number;
   event_count: number;
+  sealed_media: number;
+  media_count: number;
 }
 
 interface UnsealedRow {
   seq: number;
   digest: Buffer;
+}
+
+interface UnsealedMediaRow {
+  seq: number;
+  leaf: Buffer;
 }
 
 /** The open window of a session as the writer saw it: its event range and incremental Merkle root. */
@@ -59,6 +66,7 @@ export class WindowSealer {
   readonly #onSealed: SealedListener;
   readonly #windows: OpenWindows | undefined;
   readonly #unsealed: Statement<[{ s: string }], UnsealedRow>;
+  readonly #unsealedMedia: Statement<[{ s: string }], UnsealedMediaRow>;
   readonly #session: Statement<[string], SessionRow>;
 
   constructor(
@@ -80,8 +88,12 @@ export class WindowSealer {
     this.#unsealed = db.prepare(
       'SELECT seq, digest FROM events WHERE session_id = @s AND seq > (SELECT sealed_seq FROM sessions WHERE id = @s) ORDER BY seq',
     );
+    this.#unsealedMedia = db.prepare(
+      'SELECT seq, leaf FROM media WHERE session_id = @s AND seq > (SELECT sealed_media FROM sessions WHERE id = @s) ORDER BY seq',
+    );
     this.#session = db.prepare(
-      'SELECT id, agent, agent_session_id, started_at, ended_at, chain_final, sealed_seq, event_count FROM sessions WHERE id = ?',
+      `SELECT id, agent, agent_session_id, started_at, ended_at, chain_final, sealed_seq, event_count, sealed_media,
+              media_count FROM sessions WHERE id = ?`,
     );
   }
 
@@ -90,7 +102,7 @@ export class WindowSealer {
     const ids = this.#db
       .prepare<[], { session_id: string }>(
         `SELECT id AS session_id FROM sessions
-          WHERE event_count > sealed_seq OR (ended_at IS NOT NULL AND chain_final = 0)`,
+          WHERE event_count > sealed_seq OR media_count > sealed_media OR (ended_at IS NOT NULL AND chain_final = 0)`,
       )
       .all()
       .map((r) => r.session_id);
@@ -109,11 +121,15 @@ export class WindowSealer {
       if (session.chain_final === 1) return null;
       const final = allowFinal && session.ended_at !== null;
       const summary = this.#openWindow(session);
-      if (summary.count === 0 && !final) return null;
-      const stored = this.#append(session, 'window', summary, null, final);
+      const media = this.#openMedia(session);
+      if (summary.count === 0 && media.count === 0 && !final) return null;
+      const stored = this.#append(session, 'window', summary, media, null, final);
       this.#windows?.close(sessionId);
       if (summary.lastSeq !== null) {
         this.#db.prepare('UPDATE sessions SET sealed_seq = ? WHERE id = ?').run(summary.lastSeq, sessionId);
+      }
+      if (media.lastSeq !== null) {
+        this.#db.prepare('UPDATE sessions SET sealed_media = ? WHERE id = ?').run(media.lastSeq, sessionId);
       }
       if (final) this.#db.prepare('UPDATE sessions SET chain_final = 1 WHERE id = ?').run(sessionId);
       return stored;
@@ -131,9 +147,9 @@ export class WindowSealer {
     if (session.chain_final === 1) throw new AevError('E_INTERNAL', `session ${sessionId} is sealed for good`);
     // Pending events are sealed first (never as the final record: the gap still has to follow).
     const s = this.#mustSession(sessionId);
-    if (s.event_count > s.sealed_seq) this.sealWindow(sessionId, false);
+    if (s.event_count > s.sealed_seq || s.media_count > s.sealed_media) this.sealWindow(sessionId, false);
     const record = this.#db.transaction(() =>
-      this.#append(this.#mustSession(sessionId), 'gap', EMPTY_WINDOW, { reason, detail }, false),
+      this.#append(this.#mustSession(sessionId), 'gap', EMPTY_WINDOW, EMPTY_WINDOW, { reason, detail }, false),
     )();
     this.#onSealed(record);
     this.#logger.info('gap recorded', { sessionId, reason });
@@ -144,6 +160,7 @@ export class WindowSealer {
     session: SessionRow,
     kind: 'window' | 'gap',
     events: EventsSummary,
+    media: MediaSummary,
     gap: ChainRecordBody['gap'],
     final: boolean,
   ): StoredChainRecord {
@@ -169,6 +186,7 @@ export class WindowSealer {
       to,
       sealedAt: new Date(nowMs).toISOString(),
       events,
+      media,
       gap: gap === null ? null : { reason: gap.reason, detail: gap.detail?.toWellFormed() ?? null },
       final,
     };
@@ -205,6 +223,18 @@ export class WindowSealer {
       firstSeq: rows[0]?.seq ?? null,
       lastSeq: rows.at(-1)?.seq ?? null,
       root: merkleRoot(rows.map((e) => leafHash(e.digest))).toString('hex'),
+    };
+  }
+
+  /** The media items from the last sealed one to the newest (a few per second at most: read from the index). */
+  #openMedia(session: SessionRow): MediaSummary {
+    if (session.media_count <= session.sealed_media) return EMPTY_WINDOW;
+    const rows = this.#unsealedMedia.all({ s: session.id });
+    return {
+      count: rows.length,
+      firstSeq: rows[0]?.seq ?? null,
+      lastSeq: rows.at(-1)?.seq ?? null,
+      root: merkleRoot(rows.map((m) => leafHash(m.leaf))).toString('hex'),
     };
   }
 

@@ -28,7 +28,7 @@ export class SessionTracker {
       .prepare<[], OpenSessionRow>(
         `SELECT s.id, s.agent, s.agent_session_id, s.last_event_at,
                 (SELECT MAX(seq) FROM events e WHERE e.session_id = s.id) AS max_seq
-           FROM sessions s WHERE s.ended_at IS NULL`,
+           FROM sessions s WHERE s.ended_at IS NULL AND s.kind = 'agent'`,
       )
       .all();
     for (const r of rows) {

@@ -10,6 +10,9 @@ import { verifySshsig } from '../seal/sshsig.ts';
 import { openBytes } from '../vault/aead.ts';
 import { chainRecordBodySchema } from './chain-record-schema.ts';
 import type { ReportBuilder } from './report-builder.ts';
+import { checkMedia } from './verify-media.ts';
+import type { MediaReader } from './verify-media.ts';
+import { rootMatches, unownedVerdict, windowOwners } from './window-ranges.ts';
 
 /** Checks one RFC 3161 response for an imprint against the TSA trust store. */
 export type TokenCheck = (
@@ -24,6 +27,7 @@ export interface SessionVerifyDeps {
   readonly devicePublicKey: Buffer;
   readonly deviceFingerprint: string;
   readonly checkToken: TokenCheck;
+  readonly readMedia: MediaReader;
 }
 
 interface EventRow {
@@ -39,7 +43,7 @@ interface EventRow {
  * ciphertext and digest, each window's Merkle root, each record's canonical form, hash, link, coverage
  * and signature, and each time-stamp token. Reports every item.
  */
-export function verifySession(sessionId: string, deps: SessionVerifyDeps, report: ReportBuilder): void {
+export async function verifySession(sessionId: string, deps: SessionVerifyDeps, report: ReportBuilder): Promise<void> {
   const at = `session ${sessionId}`;
   const session = deps.db
     .prepare<[string], { id: string; started_at: string }>('SELECT id, started_at FROM sessions WHERE id = ?')
@@ -51,6 +55,7 @@ export function verifySession(sessionId: string, deps: SessionVerifyDeps, report
   const records = deps.chain.all(sessionId).sort((a, b) => a.seq - b.seq);
   const bodies = checkRecords(at, session.started_at, records, deps, report);
   checkEvents(at, sessionId, bodies, deps, report);
+  await checkMedia(at, sessionId, bodies, deps.db, deps.readMedia, report);
   checkTokens(at, sessionId, records, deps, report);
 }
 
@@ -124,27 +129,9 @@ function checkEvents(
       'SELECT id, session_id, seq, digest, payload_ct FROM events WHERE session_id = ? ORDER BY seq',
     )
     .all(sessionId);
-  // Which record seals which event: the records' firstSeq..lastSeq ranges, each starting where the
-  // previous window's ended, so no event can fall between two windows unnoticed.
-  const owner = new Map<number, number>();
-  let nextFirst = 1;
-  for (const [seq, body] of [...bodies].sort((a, b) => a[0] - b[0])) {
-    const { count, firstSeq, lastSeq } = body.events;
-    if (count === 0 || firstSeq === null || lastSeq === null) continue;
-    if (firstSeq !== nextFirst) {
-      report.fail(
-        `${at} record ${seq} events`,
-        'EVENTS_ROOT',
-        `seals events from ${firstSeq}, but the previous window ended at ${nextFirst - 1}`,
-      );
-    }
-    for (let s = firstSeq; s <= lastSeq && s - firstSeq < count; s++) owner.set(s, seq);
-    nextFirst = lastSeq + 1;
-  }
-  const lastSealed = nextFirst - 1;
+  const owners = windowOwners(at, bodies, (b) => b.events, 'events', 'EVENTS_ROOT', report);
   const byWindow = new Map<number, EventRow[]>();
   let expectedSeq = 1;
-  const finalSealed = [...bodies.values()].some((b) => b.final);
   for (const e of rows) {
     const item = `${at} event ${e.seq}`;
     if (e.seq !== expectedSeq)
@@ -168,30 +155,28 @@ function checkEvents(
       if (inner.id !== e.id || inner.seq !== e.seq || inner.sessionId !== e.session_id)
         report.fail(item, 'EVENT_ROW', 'the event content does not match its row');
     }
-    const window = owner.get(e.seq);
+    const window = owners.owner.get(e.seq);
     if (window !== undefined) {
       const list = byWindow.get(window) ?? [];
       list.push(e);
       byWindow.set(window, list);
-    } else if (e.seq <= lastSealed) {
-      report.fail(item, 'EVENT_ORPHANED', 'no record seals this event');
-    } else if (finalSealed) {
-      report.fail(item, 'EVENT_UNSEALED', 'an event after the final record');
-    } else {
-      report.pending(item, 'EVENT_UNSEALED', 'received, not sealed yet (the open window)');
+      continue;
     }
+    const verdict = unownedVerdict(e.seq, owners);
+    if (verdict === 'orphaned') report.fail(item, 'EVENT_ORPHANED', 'no record seals this event');
+    else if (verdict === 'after-final') report.fail(item, 'EVENT_UNSEALED', 'an event after the final record');
+    else report.pending(item, 'EVENT_UNSEALED', 'received, not sealed yet (the open window)');
   }
   for (const [seq, body] of bodies) {
     const events = byWindow.get(seq) ?? [];
     const root = merkleRoot(events.map((e) => leafHash(e.digest))).toString('hex');
-    const first = events[0]?.seq ?? null;
-    const last = events.at(-1)?.seq ?? null;
     const item = `${at} record ${seq} events`;
     if (
-      root !== body.events.root ||
-      events.length !== body.events.count ||
-      first !== body.events.firstSeq ||
-      last !== body.events.lastSeq
+      !rootMatches(
+        body.events,
+        events.map((e) => e.seq),
+        root,
+      )
     ) {
       report.fail(
         item,

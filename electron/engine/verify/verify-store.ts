@@ -1,6 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { KeyringPort } from '../../../native/keychain/keyring.ts';
 import { AevError } from '../../common/errors.ts';
+import type { MediaKind } from '../../common/model/media.ts';
 import type { VerifyItem, VerifyReport } from '../../common/model/verification.ts';
 import { runtimePaths } from '../runtime/data-root.ts';
 import { ChainStore } from '../seal/chain-store.ts';
@@ -70,11 +71,12 @@ export async function verifyStore(o: VerifyStoreOptions): Promise<VerifyReport> 
       devicePublicKey: device.publicKeyRaw,
       deviceFingerprint: fingerprintSha256(device.publicKeyRaw),
       checkToken,
+      readMedia: (kind: MediaKind, objectId: string) => vault.objects.get(kind, objectId),
     };
-    ids.forEach((id, i) => {
+    for (const [i, id] of ids.entries()) {
       o.onProgress?.(i, ids.length, id);
-      verifySession(id, deps, report);
-    });
+      await verifySession(id, deps, report);
+    }
     o.onProgress?.(ids.length, ids.length, '');
   } catch (error) {
     if (error instanceof AevError && (error.code === 'E_OBJECT_CORRUPT' || error.code === 'E_OBJECT_MISSING')) {

@@ -1,6 +1,7 @@
 import type { Migration } from '../migration.ts';
 import { migration001 } from './001-initial.ts';
 import { migration002 } from './002-chain.ts';
+import { migration003 } from './003-media.ts';
 
 /** Every migration, in order. Append only: a shipped migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
