@@ -21,6 +21,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   keys: async () => (await import('./commands/keys.ts')).run,
   pause: async () => (await import('./commands/pause.ts')).runPause,
   resume: async () => (await import('./commands/pause.ts')).runResume,
+  run: async () => (await import('./commands/run.ts')).run,
 };
 
 export const USAGE = `aev — Agent Evidence, the flight recorder for AI coding agents
@@ -39,6 +40,8 @@ Usage: aev <command> [options]
   hooks uninstall --agent claude-code --scope user|project|local [--dry-run]
   hook [--policy fail-open|fail-closed]
                                (run by the agent) forward one hook payload from stdin
+  run [--record-input] [--no-record] -- COMMAND [ARGS…]
+                               run an agent in a recorded terminal; exits with its status
   tsa verify-token (--data FILE | --digest HEX) --token FILE [--token-only] --trust PEM [--untrusted PEM] [--policy OID]… [--json]
                                check an RFC 3161 time-stamp response or token offline
   verify (--session ID… | --all) [--trust PEM] [--allow-pending] [--json]
