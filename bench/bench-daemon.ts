@@ -18,7 +18,7 @@ export interface BenchDaemon {
 }
 
 /** A real `aev daemon` from the compiled build (what users run), in a throwaway data root. */
-export async function startBenchDaemon(): Promise<BenchDaemon> {
+export async function startBenchDaemon(extraEnv: Record<string, string> = {}): Promise<BenchDaemon> {
   if (!fs.existsSync(path.join(REPO, 'dist', 'electron', 'cli', 'main.js'))) {
     throw new Error('run `npm run build` first: benchmarks measure the compiled CLI');
   }
@@ -36,6 +36,9 @@ export async function startBenchDaemon(): Promise<BenchDaemon> {
     // No network here; time-stamping is measured in the sealing benchmark, not on the ingest path.
     AEV_TSA_URLS: 'off',
     AEV_FROM_SOURCE: '0',
+    // Screen capture has its own benchmark (bench/capture.ts), which turns it on.
+    AEV_SCREEN: 'off',
+    ...extraEnv,
   };
   const child = spawn(process.execPath, [AEV, 'daemon', '--quiet'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {

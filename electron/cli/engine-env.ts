@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import { probeOsKeyring } from '../../native/keychain/keyring.ts';
 import type { KeyringPort } from '../../native/keychain/keyring.ts';
 import { AevError } from '../common/errors.ts';
-import { DEFAULT_HTTP_PORT } from '../engine/engine-config.ts';
+import type { ScreenConfig } from '../engine/capture/screen-capture.ts';
+import { DEFAULT_HTTP_PORT, DEFAULT_SCREEN } from '../engine/engine-config.ts';
 import { resolveDataRoot, runtimePaths } from '../engine/runtime/data-root.ts';
 import { readSettings } from '../engine/runtime/settings-file.ts';
 import type { SealConfig } from '../engine/seal/seal-service.ts';
@@ -19,6 +20,8 @@ export interface EngineEnv {
   readonly tsa: SealConfig['tsa'] | undefined;
   readonly windowMs: number | undefined;
   readonly sessionIdleMs: number | undefined;
+  /** null: screen recording off (AEV_SCREEN=off). */
+  readonly screen: ScreenConfig | null;
 }
 
 export async function engineEnv(io: CliIo): Promise<EngineEnv> {
@@ -40,7 +43,46 @@ export async function engineEnv(io: CliIo): Promise<EngineEnv> {
     ),
     windowMs: positiveInt(io.env.AEV_WINDOW_MS, 'AEV_WINDOW_MS') ?? settings.windowMs,
     sessionIdleMs: settings.sessionIdleMinutes === undefined ? undefined : settings.sessionIdleMinutes * 60_000,
+    screen: screenFrom(io.env),
   };
+}
+
+/**
+ * AEV_SCREEN=off turns screen recording off; AEV_SCREEN_FPS, AEV_SCREEN_MAX (long side cap, pixels),
+ * AEV_SCREEN_DISPLAY (X display, macOS screen name, Windows output index), AEV_SCREEN_REGION
+ * (WxH+X+Y, as x11grab and xrandr write it) and AEV_SCREEN_GRACE_MS tune it.
+ */
+function screenFrom(env: Readonly<Record<string, string | undefined>>): ScreenConfig | null {
+  const mode = set(env.AEV_SCREEN);
+  if (mode === 'off') return null;
+  if (mode !== undefined && mode !== 'on')
+    throw new AevError('E_CONFIG', `AEV_SCREEN must be "on" or "off", not ${JSON.stringify(mode)}`);
+  const display = set(env.AEV_SCREEN_DISPLAY);
+  const region = set(env.AEV_SCREEN_REGION);
+  const grace = set(env.AEV_SCREEN_GRACE_MS);
+  return {
+    fps: positiveInt(env.AEV_SCREEN_FPS, 'AEV_SCREEN_FPS') ?? DEFAULT_SCREEN.fps,
+    maxLongSide: positiveInt(env.AEV_SCREEN_MAX, 'AEV_SCREEN_MAX') ?? DEFAULT_SCREEN.maxLongSide,
+    graceMs: grace === undefined ? DEFAULT_SCREEN.graceMs : nonNegativeInt(grace, 'AEV_SCREEN_GRACE_MS'),
+    env,
+    ...(display === undefined ? {} : { display }),
+    ...(region === undefined ? {} : { region: parseRegion(region) }),
+  };
+}
+
+function parseRegion(text: string): ScreenConfig['region'] {
+  const m = /^(\d+)x(\d+)\+(\d+)\+(\d+)$/.exec(text);
+  if (m === null)
+    throw new AevError('E_CONFIG', `AEV_SCREEN_REGION must look like 1280x720+0+0, not ${JSON.stringify(text)}`);
+  const [width, height, x, y] = m.slice(1).map(Number) as [number, number, number, number];
+  if (width < 16 || height < 16) throw new AevError('E_CONFIG', 'AEV_SCREEN_REGION must be at least 16x16 pixels');
+  return { x, y, width, height };
+}
+
+function nonNegativeInt(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new AevError('E_CONFIG', `${name} must be a whole number ≥ 0`);
+  return n;
 }
 
 /** TSA URLs (comma-separated, or `off`) and a PEM file of roots; neither given means the defaults. */

@@ -5,7 +5,11 @@ import type { EngineStatus } from '../common/model/status.ts';
 import { AEV_VERSION } from '../common/version.ts';
 import { CaptureSessions } from './capture/capture-sessions.ts';
 import { MediaStore } from './capture/media-store.ts';
+import { ScreenCapture } from './capture/screen-capture.ts';
+import { StillCapture } from './capture/still-capture.ts';
+import { TranscriptCapture } from './capture/transcript-capture.ts';
 import { TerminalIngest } from './capture/terminal-ingest.ts';
+import { readVideo } from './capture/video-reader.ts';
 import { ControlService } from './control/control-service.ts';
 import { RecordingSwitch } from './control/recording-switch.ts';
 import { checkAndSetDefaults } from './engine-config.ts';
@@ -61,6 +65,9 @@ interface Running {
   readonly sweeper: NodeJS.Timeout;
   readonly seal: SealService;
   readonly terminals: TerminalIngest;
+  readonly screen: ScreenCapture | null;
+  readonly transcripts: TranscriptCapture;
+  readonly stills: StillCapture | null;
 }
 
 /** The one composition root (STYLE.md): clock, data root, keyring and limits come in through `config`. */
@@ -93,6 +100,8 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
       },
       sessions: { active: counts.active, total: counts.sessions },
       sealing: running.seal.status(),
+      screen: running.screen?.status() ?? { state: 'off', recordingId: null, detail: null, backend: null },
+      stills: running.stills?.status() ?? null,
     };
   };
 
@@ -140,14 +149,32 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
         for (const s of captureSessions.leftOpen()) captureSessions.end(s.id, 'daemon-stopped', clock.now());
         const media = new MediaStore(db, vault.objects, clock);
         const terminals = new TerminalIngest(captureSessions, media, clock, logger);
+        const transcripts = new TranscriptCapture(media, clock, logger);
+        // Stills come with screen recording: the same switch, display and environment.
+        const stills =
+          config.screen === null
+            ? null
+            : new StillCapture(media, clock, logger, {
+                env: config.screen.env,
+                ...(config.screen.display?.startsWith(':') === true ? { display: config.screen.display } : {}),
+              });
         const queue = new IngestQueue(writer, clock);
         const queries = new SessionQueries(db, fieldKey);
         switcher.attach(seal);
-        const control = new ControlService(queries, status, switcher);
+        const control = new ControlService(queries, status, switcher, (recording, fromMs, toMs) =>
+          readVideo(db, media, recording, fromMs, toMs),
+        );
         const handler: EndpointHandler = {
           serverName: `aev/${AEV_VERSION}`,
           async ingest(event, client, received) {
-            const written = await queue.submit(normalizeEvent(event, received), client);
+            const normalized = normalizeEvent(event, received);
+            const written = await queue.submit(normalized, client);
+            // Media of the same moment, after the ack is decided and without delaying it (invariant I7).
+            if (switcher.recording) {
+              transcripts.onEvent(written.sessionId, normalized.payload.transcript_path);
+              if (normalized.kind === 'PreToolUse' || normalized.kind === 'PostToolUse')
+                stills?.onToolEvent(written.sessionId, written.seq, normalized.kind);
+            }
             return { ...written, recording: switcher.recording };
           },
           control(method, params) {
@@ -169,6 +196,23 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           httpUrl = (await http.listen(config.httpPort, paths.httpInfoPath)).url;
         }
         seal.start();
+        const screen =
+          config.screen === null
+            ? null
+            : new ScreenCapture(config.screen, {
+                sessions: captureSessions,
+                media,
+                clock,
+                logger,
+                windowMs: config.windowMs,
+                msToNextBoundary: () => seal.msToNextBoundary(),
+                boundaryAtOrAfter: (ms) => seal.boundaryAtOrAfter(ms),
+                sealNow: (sessionId) => seal.sealer.sealWindow(sessionId, false),
+                activeAgents: () => sessions.size,
+                recording: () => switcher.recording,
+                gap: (sessionId, detail) => seal.sealer.recordGap(sessionId, 'capture-failed', detail),
+              });
+        screen?.start();
         const sweeper = setInterval(
           () => {
             const cutoff = clock.now() - config.sessionIdleMs;
@@ -196,6 +240,9 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           sweeper,
           seal,
           terminals,
+          screen,
+          transcripts,
+          stills,
         };
         logger.info('engine started', { socket: paths.socketPath, http: httpUrl, createdVault, previousStopUnclean });
         return { createdVault, socketPath: paths.socketPath, httpUrl, previousStopUnclean };
@@ -217,6 +264,9 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
       await r.endpoint.closeConnections();
       await stopped;
       await r.terminals.stopAll();
+      await r.screen?.stop();
+      await r.transcripts.flush();
+      await r.stills?.flush();
       await r.seal.stop();
       r.db
         .prepare('UPDATE runs SET stopped_at = ?, clean = 1 WHERE id = ?')

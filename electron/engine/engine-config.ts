@@ -2,6 +2,7 @@ import type { KeyringPort } from '../../native/keychain/keyring.ts';
 import { AevError } from '../common/errors.ts';
 import { DEFAULT_LIMITS } from './ingest/endpoint-limits.ts';
 import type { EndpointLimits } from './ingest/endpoint-limits.ts';
+import type { ScreenConfig } from './capture/screen-capture.ts';
 import type { SealConfig } from './seal/seal-service.ts';
 import { DEFAULT_TSAS, defaultTsaTrustPem } from './tsa/default-tsas.ts';
 import { systemClock } from './runtime/clock.ts';
@@ -30,7 +31,11 @@ export interface EngineConfig {
   readonly windowMs: number;
   /** Time-stamp authorities and their dedicated trust store; null disables time-stamping. */
   readonly tsa: SealConfig['tsa'];
+  /** Screen recording while agents work (DESIGN.md §4); null turns it off. */
+  readonly screen: ScreenConfig | null;
 }
+
+export const DEFAULT_SCREEN: Omit<ScreenConfig, 'env'> = { fps: 5, maxLongSide: 1920, graceMs: 30_000 };
 
 export const DEFAULT_HTTP_PORT = 47_615;
 
@@ -48,6 +53,7 @@ export function checkAndSetDefaults(c: Partial<EngineConfig> & { readonly dataRo
     limits: { ...DEFAULT_LIMITS, ...c.limits },
     sessionIdleMs: c.sessionIdleMs ?? 30 * 60_000,
     windowMs: c.windowMs ?? 10_000,
+    screen: c.screen === undefined ? { ...DEFAULT_SCREEN, env: process.env } : c.screen,
     tsa: c.tsa === undefined ? { endpoints: DEFAULT_TSAS, trustPem: defaultTsaTrustPem(), timeoutMs: 10_000 } : c.tsa,
   };
   if (config.dataRoot === '') throw new AevError('E_CONFIG', 'the data root is empty');
@@ -61,6 +67,14 @@ export function checkAndSetDefaults(c: Partial<EngineConfig> & { readonly dataRo
     throw new AevError('E_CONFIG', 'the window length must be 0.2 s..10 min');
   if (config.tsa?.endpoints.length === 0) throw new AevError('E_CONFIG', 'no TSA configured');
   if (config.sessionIdleMs < 1000) throw new AevError('E_CONFIG', 'the session idle timeout must be at least 1 s');
+  const screen = config.screen;
+  if (screen !== null) {
+    if (!(screen.fps >= 1 && screen.fps <= 30)) throw new AevError('E_CONFIG', 'screen fps must be 1..30');
+    if (!(Number.isInteger(screen.maxLongSide) && screen.maxLongSide >= 320 && screen.maxLongSide <= 7680))
+      throw new AevError('E_CONFIG', 'the screen size cap must be 320..7680 pixels');
+    if (!(screen.graceMs >= 0 && screen.graceMs <= 3_600_000))
+      throw new AevError('E_CONFIG', 'the recording grace period must be 0 s..1 h');
+  }
   if (config.scryptLogN < 14 || config.scryptLogN > 22)
     throw new AevError('E_CONFIG', 'scrypt cost must be 2^14..2^22');
   return config;

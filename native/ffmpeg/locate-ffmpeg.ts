@@ -1,8 +1,14 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
+import { parseInputDevices } from './device-list.ts';
 
 export type FfmpegSource = 'AEV_FFMPEG' | 'ffmpeg-static' | 'PATH';
+
+export interface FfmpegCandidate {
+  readonly path: string;
+  readonly source: FfmpegSource;
+}
 
 export interface FfmpegProbe {
   readonly path: string;
@@ -12,7 +18,7 @@ export interface FfmpegProbe {
   readonly inputDevices: readonly string[];
 }
 
-/** The screen-capture input device each OS needs (DESIGN.md §4). */
+/** The screen-capture input device each OS needs (DESIGN.md §4); on Windows ddagrab is a filter, not a device. */
 export function captureDevicesFor(platform: NodeJS.Platform): readonly string[] {
   switch (platform) {
     case 'darwin':
@@ -25,6 +31,23 @@ export function captureDevicesFor(platform: NodeJS.Platform): readonly string[] 
 }
 
 /**
+ * Where to look for ffmpeg, in order (DESIGN.md §4): AEV_FFMPEG, ffmpeg-static's binary when that optional
+ * dependency is installed, then `ffmpeg` on PATH.
+ */
+export function ffmpegCandidates(
+  env: Readonly<Record<string, string | undefined>>,
+  platform: NodeJS.Platform = process.platform,
+): FfmpegCandidate[] {
+  const candidates: FfmpegCandidate[] = [];
+  if (env.AEV_FFMPEG !== undefined && env.AEV_FFMPEG !== '')
+    candidates.push({ path: env.AEV_FFMPEG, source: 'AEV_FFMPEG' });
+  const staticPath = ffmpegStaticPath();
+  if (staticPath !== null) candidates.push({ path: staticPath, source: 'ffmpeg-static' });
+  candidates.push({ path: platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg', source: 'PATH' });
+  return candidates;
+}
+
+/**
  * Finds an ffmpeg that can capture this screen: AEV_FFMPEG, else ffmpeg-static's binary when it is
  * installed AND has the needed device (its Linux build has no x11grab), else `ffmpeg` on PATH.
  * Returns every candidate probed, best first, so callers can say precisely what is missing.
@@ -33,15 +56,9 @@ export async function probeFfmpegCandidates(
   env: Readonly<Record<string, string | undefined>>,
   platform = process.platform,
 ): Promise<FfmpegProbe[]> {
-  const candidates: { path: string; source: FfmpegSource }[] = [];
-  if (env.AEV_FFMPEG !== undefined && env.AEV_FFMPEG !== '')
-    candidates.push({ path: env.AEV_FFMPEG, source: 'AEV_FFMPEG' });
-  const staticPath = ffmpegStaticPath();
-  if (staticPath !== null) candidates.push({ path: staticPath, source: 'ffmpeg-static' });
-  candidates.push({ path: platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg', source: 'PATH' });
   const probes: FfmpegProbe[] = [];
-  for (const c of candidates) {
-    const probe = await probeOne(c.path, c.source);
+  for (const c of ffmpegCandidates(env, platform)) {
+    const probe = await probeOne(c);
     if (probe !== null) probes.push(probe);
   }
   const needed = captureDevicesFor(platform);
@@ -62,32 +79,51 @@ function ffmpegStaticPath(): string | null {
   }
 }
 
-async function probeOne(path: string, source: FfmpegSource): Promise<FfmpegProbe | null> {
-  const version = await run(path, ['-hide_banner', '-version']);
-  if (version === null) return null;
-  const devices = (await run(path, ['-hide_banner', '-devices'])) ?? '';
-  return {
-    path,
-    source,
-    version: /ffmpeg version (\S+)/.exec(version)?.[1] ?? 'unknown',
-    inputDevices: parseInputDevices(devices),
+async function probeOne(c: FfmpegCandidate): Promise<FfmpegProbe | null> {
+  const version = await runFfmpeg(c.path, ['-hide_banner', '-version']);
+  if (!version.ran || version.code !== 0) return null;
+  const devices = await runFfmpeg(c.path, ['-hide_banner', '-devices']);
+  const listing = devices.ran ? devices.stdout : '';
+  return { ...c, version: parseVersion(version.stdout), inputDevices: parseInputDevices(listing) };
+}
+
+export function parseVersion(versionOutput: string): string {
+  return /ffmpeg version (\S+)/.exec(versionOutput)?.[1] ?? 'unknown';
+}
+
+export type FfmpegRun =
+  | { readonly ran: true; readonly code: number | null; readonly stdout: string; readonly stderr: string }
+  | { readonly ran: false; readonly reason: string };
+
+/**
+ * Runs ffmpeg once and collects both streams whatever the exit code: `-list_devices` always "fails"
+ * (it exits 1 after printing the list to stderr).
+ */
+export function runFfmpeg(
+  file: string,
+  args: readonly string[],
+  options: { timeoutMs?: number; env?: Readonly<Record<string, string | undefined>> } = {},
+): Promise<FfmpegRun> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const spawnOptions = {
+    timeout: timeoutMs,
+    maxBuffer: 8 * 1024 * 1024,
+    windowsHide: true,
+    env: options.env ?? process.env,
   };
-}
-
-/** `ffmpeg -devices` lines look like ` D  x11grab         X11 screen capture` (D = demuxing/input). */
-export function parseInputDevices(output: string): string[] {
-  const devices: string[] = [];
-  for (const line of output.split('\n')) {
-    const m = /^\s([D ])([E ])\s+(\S+)\s/.exec(line);
-    if (m?.[1] === 'D' && m[3] !== undefined) devices.push(...m[3].split(','));
-  }
-  return devices;
-}
-
-function run(file: string, args: string[]): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile(file, args, { timeout: 5000 }, (error, stdout) => {
-      resolve(error === null ? stdout : null);
+    execFile(file, args, spawnOptions, (error, stdout, stderr) => {
+      const e = error as (NodeJS.ErrnoException & { killed?: boolean }) | null;
+      if (e?.code === 'ENOENT' || e?.code === 'EACCES') {
+        resolve({ ran: false, reason: e.code === 'ENOENT' ? 'not found' : 'not executable' });
+        return;
+      }
+      if (e?.killed === true) {
+        resolve({ ran: false, reason: `did not answer within ${timeoutMs} ms` });
+        return;
+      }
+      const code = e === null ? 0 : typeof e.code === 'number' ? e.code : null;
+      resolve({ ran: true, code, stdout, stderr });
     });
   });
 }

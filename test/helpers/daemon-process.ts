@@ -23,6 +23,8 @@ export function testEnv(dataRoot: string, extra: Record<string, string> = {}): N
     AEV_SCRYPT_LOG_N: '14',
     AEV_KEYRING: 'off',
     AEV_HTTP_PORT: '0',
+    // Screen recording is tested on its own Xvfb display (test/integration/capture).
+    AEV_SCREEN: 'off',
     // No network here: tests that want time-stamps pass a loopback openssl TSA.
     AEV_TSA_URLS: 'off',
     ...extra,

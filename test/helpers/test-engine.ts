@@ -24,6 +24,7 @@ export async function startTestEngine(overrides: Partial<EngineConfig> = {}): Pr
     scryptLogN: 14,
     httpPort: 0,
     keyring: null,
+    screen: null,
     ...overrides,
   });
   const info = await engine.start();

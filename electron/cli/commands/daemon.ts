@@ -25,6 +25,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     passphrase,
     createVault: passphrase !== undefined,
     httpPort: env.httpPort,
+    screen: env.screen,
     ...(env.tsa === undefined ? {} : { tsa: env.tsa }),
     ...(env.windowMs === undefined ? {} : { windowMs: env.windowMs }),
     ...(env.sessionIdleMs === undefined ? {} : { sessionIdleMs: env.sessionIdleMs }),

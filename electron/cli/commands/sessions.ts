@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { AevError } from '../../common/errors.ts';
-import type { EventRecord } from '../../common/model/event.ts';
+import type { PinnedEvent } from '../../common/model/event.ts';
 import type { SessionSummary } from '../../common/model/session.ts';
 import { resolveDataRoot, runtimePaths } from '../../engine/runtime/data-root.ts';
 import type { SessionDetail } from '../../engine/index/session-queries.ts';
@@ -9,7 +9,7 @@ import { writeLine } from '../cli-io.ts';
 import { controlRequest } from '../client/control-request.ts';
 
 const USAGE =
-  'usage: aev sessions list [--json] [--limit N] [--agent A] [--active] | aev sessions show ID [--json] [--payloads]';
+  'usage: aev sessions list [--json] [--limit N] [--agent A] [--kind agent|screen|terminal] [--active] | aev sessions show ID [--json] [--payloads]';
 
 /** `aev sessions list|show`. */
 export async function run(argv: string[], io: CliIo): Promise<number> {
@@ -33,12 +33,14 @@ async function list(argv: string[], io: CliIo, socketPath: string): Promise<numb
       limit: { type: 'string' },
       agent: { type: 'string' },
       active: { type: 'boolean' },
+      kind: { type: 'string' },
     },
     strict: true,
   });
   const params: Record<string, unknown> = { limit: values.limit === undefined ? 100 : Number(values.limit) };
   if (values.agent !== undefined) params.agent = values.agent;
   if (values.active === true) params.state = 'active';
+  if (values.kind !== undefined) params.kind = values.kind;
   const sessions = (await controlRequest(socketPath, 'sessions.list', params)) as SessionSummary[];
   if (values.json === true) {
     writeLine(io.stdout, JSON.stringify(sessions, null, 2));
@@ -51,9 +53,12 @@ async function list(argv: string[], io: CliIo, socketPath: string): Promise<numb
     );
     return 0;
   }
-  writeLine(io.stdout, row(['SESSION', 'AGENT', 'STATE', 'STARTED', 'EVENTS', 'TOOLS']));
+  writeLine(io.stdout, row(['SESSION', 'KIND', 'AGENT', 'STATE', 'STARTED', 'EVENTS', 'TOOLS']));
   for (const s of sessions) {
-    writeLine(io.stdout, row([s.id, s.agent, s.state, s.startedAt, String(s.eventCount), String(s.toolCallCount)]));
+    writeLine(
+      io.stdout,
+      row([s.id, s.kind, s.agent, s.state, s.startedAt, String(s.eventCount), String(s.toolCallCount)]),
+    );
   }
   return 0;
 }
@@ -76,7 +81,7 @@ async function show(argv: string[], io: CliIo, socketPath: string): Promise<numb
     return 0;
   }
   const s = detail.session;
-  writeLine(io.stdout, `${s.id}  ${s.agent} session ${s.agentSessionId}`);
+  writeLine(io.stdout, `${s.id}  ${s.agent} ${s.kind === 'agent' ? 'session' : s.kind} ${s.agentSessionId}`);
   writeLine(
     io.stdout,
     `  ${s.state}; started ${s.startedAt}${s.endedAt === null ? '' : `, ended ${s.endedAt} (${s.endReason ?? ''})`}`,
@@ -87,14 +92,20 @@ async function show(argv: string[], io: CliIo, socketPath: string): Promise<numb
   return 0;
 }
 
-function eventLine(e: EventRecord, durationMs: number | null | undefined): string {
+function eventLine(e: PinnedEvent, durationMs: number | null | undefined): string {
   const tool = e.toolName === null ? '' : ` ${e.toolName}`;
   const took = durationMs === null || durationMs === undefined ? '' : ` (${durationMs.toFixed(0)} ms)`;
-  return `  #${String(e.seq).padStart(4)}  ${e.receivedAt}  ${e.kind}${tool}${took}`;
+  const { window, video, terminal } = e.pins;
+  const pins = [
+    window === null ? 'window open' : `window ${String(window)}`,
+    ...(video === null ? [] : [`video ${video.recording} @${(video.offsetMs / 1000).toFixed(1)}s`]),
+    ...(terminal === null ? [] : [`terminal @${terminal.atSeconds.toFixed(1)}s`]),
+  ].join(', ');
+  return `  #${String(e.seq).padStart(4)}  ${e.receivedAt}  ${e.kind}${tool}${took}  [${pins}]`;
 }
 
 function row(cells: string[]): string {
-  const widths = [32, 12, 7, 25, 7, 6];
+  const widths = [32, 8, 12, 7, 25, 7, 6];
   return cells
     .map((c, i) => c.padEnd(widths[i] ?? 10))
     .join(' ')

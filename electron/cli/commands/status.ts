@@ -4,6 +4,7 @@ import type { EngineStatus } from '../../common/model/status.ts';
 import { resolveDataRoot, runtimePaths } from '../../engine/runtime/data-root.ts';
 import type { CliIo } from '../cli-io.ts';
 import { writeLine } from '../cli-io.ts';
+import type { ScreenStatus } from '../../common/model/status.ts';
 import { controlRequest } from '../client/control-request.ts';
 
 /** `aev status [--json]`: exit 0 when the engine answers, 1 when it does not. */
@@ -59,5 +60,28 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       writeLine(io.stdout, `    ${t.url}  ${state}`);
     }
   }
+  writeLine(io.stdout, `  screen      ${screenLine(s.screen)}`);
+  if (s.stills !== null) {
+    const st = s.stills;
+    writeLine(
+      io.stdout,
+      `  stills      ${st.taken} taken, ${st.skipped} skipped (busy), ${st.failed} failed${st.lastError === null ? '' : ` (last: ${st.lastError})`}`,
+    );
+  }
   return 0;
+}
+
+function screenLine(screen: ScreenStatus): string {
+  switch (screen.state) {
+    case 'off':
+      return 'OFF (AEV_SCREEN=off)';
+    case 'idle':
+      return 'idle: recording starts with the first active agent session';
+    case 'recording':
+      return `recording (${screen.backend ?? ''}) into ${screen.recordingId ?? ''}`;
+    case 'restarting':
+      return `restarting: ${screen.detail ?? ''}`;
+    case 'unavailable':
+      return `UNAVAILABLE: ${screen.detail ?? ''}`;
+  }
 }

@@ -29,6 +29,24 @@ export interface EventRecord {
   readonly payloadBytes: number;
 }
 
+/**
+ * Where an event sits in the captured media (DESIGN.md §4, "pinned to the frames of the same moment"):
+ * the chain record that sealed it, the screen recording and the offset into its video, and the
+ * position in its `aev run` terminal recording. Null where there is none (yet).
+ */
+export interface EventPins {
+  /** The chain record (window) that sealed the event; null while its window is open. */
+  readonly window: number | null;
+  /** `recording` is a screen session; `offsetMs` is the presentation time in that recording's video. */
+  readonly video: { readonly recording: string; readonly init: number; readonly offsetMs: number } | null;
+  /** `session` is the terminal session; `atSeconds` is the asciicast time of the event. */
+  readonly terminal: { readonly session: string; readonly atSeconds: number } | null;
+}
+
+export interface PinnedEvent extends EventRecord {
+  readonly pins: EventPins;
+}
+
 export interface EventWithPayload extends EventRecord {
   readonly payload: Readonly<Record<string, unknown>>;
 }

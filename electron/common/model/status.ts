@@ -20,6 +20,16 @@ export interface SealingStatus {
   readonly tsa: TsaStatus;
 }
 
+/** The screen recorder (DESIGN.md §4): what it is doing and, when it cannot record, exactly why. */
+export interface ScreenStatus {
+  readonly state: 'off' | 'idle' | 'recording' | 'restarting' | 'unavailable';
+  /** The screen recording session while recording. */
+  readonly recordingId: string | null;
+  /** Why it is unavailable or restarting (what to install, what failed). */
+  readonly detail: string | null;
+  readonly backend: string | null;
+}
+
 export interface EngineStatus {
   readonly version: string;
   readonly pid: number;
@@ -39,4 +49,12 @@ export interface EngineStatus {
   };
   readonly sessions: { readonly active: number; readonly total: number };
   readonly sealing: SealingStatus;
+  readonly screen: ScreenStatus;
+  /** Stills at tool calls; null when screen capture is off. */
+  readonly stills: {
+    readonly taken: number;
+    readonly failed: number;
+    readonly skipped: number;
+    readonly lastError: string | null;
+  } | null;
 }

@@ -109,6 +109,7 @@ export const CONTROL_METHODS = [
   'sessions.show',
   'recording.pause',
   'recording.resume',
+  'video.read',
 ] as const;
 export type ControlMethod = (typeof CONTROL_METHODS)[number];
 
@@ -127,6 +128,14 @@ export const sessionsListParamsSchema = z.object({
   kind: z.enum(SESSION_KINDS).optional(),
 });
 export type SessionsListParams = z.input<typeof sessionsListParamsSchema>;
+
+/** A time range of a screen recording as playable fMP4 (base64), at most 64 MiB per answer. */
+export const videoReadParamsSchema = z.object({
+  recording: z.string().min(1).max(128),
+  from: z.iso.datetime({ offset: true }),
+  to: z.iso.datetime({ offset: true }),
+});
+export type VideoReadParams = z.input<typeof videoReadParamsSchema>;
 
 export const pauseParamsSchema = z.object({ reason: z.string().min(1).max(500) });
 export type PauseParams = z.input<typeof pauseParamsSchema>;

@@ -1,12 +1,13 @@
 import type { Database } from 'better-sqlite3';
 import { AevError } from '../../common/errors.ts';
 import type { AgentKind, ClientKind } from '../../common/model/agent.ts';
-import type { EventRecord, EventWithPayload, ToolCall, ToolCallOutcome } from '../../common/model/event.ts';
+import type { EventPins, EventRecord, EventWithPayload, ToolCall, ToolCallOutcome } from '../../common/model/event.ts';
 import type { SessionKind } from '../../common/model/media.ts';
 import type { SessionEndReason, SessionSummary } from '../../common/model/session.ts';
 import { payloadAad } from '../ingest/payload-aad.ts';
 import { parseStoredEvent } from '../ingest/stored-event.ts';
 import { openBytes } from '../vault/aead.ts';
+import { EventPinner } from './event-pinner.ts';
 
 interface SessionRow {
   id: string;
@@ -52,7 +53,7 @@ interface ToolCallRow {
 
 export interface SessionDetail {
   readonly session: SessionSummary;
-  readonly events: readonly (EventRecord | EventWithPayload)[];
+  readonly events: readonly ((EventRecord | EventWithPayload) & { readonly pins: EventPins })[];
   readonly toolCalls: readonly ToolCall[];
 }
 
@@ -63,10 +64,12 @@ const SESSION_COLUMNS = `s.id, s.kind, s.agent, s.agent_session_id, s.started_at
 export class SessionQueries {
   readonly #db: Database;
   readonly #key: Buffer;
+  readonly #pins: EventPinner;
 
   constructor(db: Database, fieldKey: Buffer) {
     this.#db = db;
     this.#key = fieldKey;
+    this.#pins = new EventPinner(db);
   }
 
   list(opts: {
@@ -100,10 +103,14 @@ export class SessionQueries {
       .prepare<[string], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.id = ?`)
       .get(id);
     if (row === undefined) throw new AevError('E_NOT_FOUND', `no session ${id}`, { id });
+    const pin = this.#pins.forSession(id);
     const events = this.#db
       .prepare<[string], EventRow>('SELECT * FROM events WHERE session_id = ? ORDER BY seq')
       .all(id)
-      .map((e) => (withPayloads ? this.#withPayload(e) : toEvent(e)));
+      .map((e) => {
+        const event = withPayloads ? this.#withPayload(e) : toEvent(e);
+        return { ...event, pins: pin(event) };
+      });
     const toolCalls = this.#db
       .prepare<[string], ToolCallRow>('SELECT * FROM tool_calls WHERE session_id = ? ORDER BY started_at, ended_at')
       .all(id)

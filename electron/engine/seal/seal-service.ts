@@ -37,6 +37,8 @@ export class SealService {
   readonly #config: SealConfig;
   readonly #logger: Logger;
   #timer: NodeJS.Timeout | undefined;
+  #startedAtMs = 0;
+  readonly #clock: Clock;
 
   private constructor(
     db: Database,
@@ -49,6 +51,7 @@ export class SealService {
     this.#db = db;
     this.#config = config;
     this.#logger = logger;
+    this.#clock = clock;
     this.device = device;
     this.chain = new ChainStore(db);
     const tsa = config.tsa;
@@ -100,6 +103,7 @@ export class SealService {
   }
 
   start(): void {
+    this.#startedAtMs = this.#clock.now();
     this.#timer = setInterval(() => {
       try {
         this.sealer.sealDue();
@@ -108,6 +112,18 @@ export class SealService {
       }
     }, this.#config.windowMs);
     this.queue.kick();
+  }
+
+  /** Milliseconds until the next window boundary (the timer fires every windowMs from start). */
+  msToNextBoundary(): number {
+    const now = this.#clock.now();
+    return this.boundaryAtOrAfter(now) - now;
+  }
+
+  /** The first window boundary at or after `ms` (wall clock). */
+  boundaryAtOrAfter(ms: number): number {
+    const w = this.#config.windowMs;
+    return this.#startedAtMs + Math.ceil((ms - this.#startedAtMs) / w) * w;
   }
 
   /** Seals what is pending (so a clean stop leaves nothing unsealed) and stops the timer and queue. */
