@@ -146,7 +146,9 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           );
         // Screen recordings and terminals do not survive their engine: after the recovery gap, they end.
         const captureSessions = new CaptureSessions(db);
-        for (const s of captureSessions.leftOpen()) captureSessions.end(s.id, 'daemon-stopped', clock.now());
+        const leftOpen = captureSessions.leftOpen();
+        for (const s of leftOpen) captureSessions.end(s.id, 'daemon-stopped', clock.now());
+        if (leftOpen.length > 0) seal.sealer.sealDue();
         const media = new MediaStore(db, vault.objects, clock);
         const terminals = new TerminalIngest(captureSessions, media, clock, logger);
         const transcripts = new TranscriptCapture(media, clock, logger);
