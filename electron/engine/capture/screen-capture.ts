@@ -51,6 +51,8 @@ interface Resolved {
 }
 
 const TICK_MS = 250;
+const DEFAULT_STARTUP_MS = 450;
+const MAX_STARTUP_MS = 5000;
 /** How long an "unavailable" verdict stands before ffmpeg and the display are probed again. */
 const REPROBE_MS = 60_000;
 const MAX_BACKOFF_MS = 30_000;
@@ -82,6 +84,8 @@ export class ScreenCapture {
   #status: ScreenStatus = { state: 'idle', recordingId: null, detail: null, backend: null };
   #resolved: Resolved | null = null;
   #unavailableUntilMs = 0;
+  /** From spawning ffmpeg to its first frame; learned from each start (x11grab on Xvfb: 0.3–0.6 s). */
+  #startupMs = DEFAULT_STARTUP_MS;
   #unavailableLogged = false;
   #busy: Promise<void> = Promise.resolve();
 
@@ -153,7 +157,12 @@ export class ScreenCapture {
   #spawn(r: Running): void {
     const resolved = this.#resolved;
     if (resolved === null) return;
-    const phaseMs = this.#deps.msToNextBoundary();
+    // Video t=0 is the first grabbed frame, which comes a few hundred ms after the spawn: aim the
+    // keyframes at the boundaries as they will be then, using what the previous start took.
+    const spawnedAt = this.#deps.clock.now();
+    const windowMs = this.#deps.windowMs;
+    const phaseMs = (((this.#deps.msToNextBoundary() - this.#startupMs) % windowMs) + windowMs) % windowMs;
+    let learned = false;
     const recorder = startScreenRecorder({
       ffmpeg: resolved.ffmpeg,
       args: resolved.args(phaseMs),
@@ -162,6 +171,11 @@ export class ScreenCapture {
         this.#store(r, () => this.#storeInit(r, init));
       },
       onFragment: (fragment) => {
+        if (!learned) {
+          learned = true;
+          const startup = fragment.startMs - fragment.ptsMs - spawnedAt;
+          if (startup >= 0 && startup < MAX_STARTUP_MS) this.#startupMs = startup;
+        }
         this.#store(r, () => this.#storeFragment(r, fragment));
       },
       onExit: (exit) => {

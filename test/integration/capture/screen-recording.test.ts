@@ -17,6 +17,7 @@ const COLOURS: readonly [string, readonly [number, number, number]][] = [
   ['#ffffff', [255, 255, 255]],
 ];
 const FRAME_MS = 200; // 5 fps
+const WINDOW_MS = 2000;
 
 const canRun = hasProgram('Xvfb') && hasProgram('ffmpeg') && hasProgram('xsetroot');
 
@@ -55,7 +56,7 @@ describe.skipIf(!canRun)('screen recording follows agents (real Xvfb, real ffmpe
     x = await startXvfb(1920, 1080);
     runClient(x.display, 'xsetroot', ['-solid', '#000000']);
     t = await startTestEngine({
-      windowMs: 1000,
+      windowMs: WINDOW_MS,
       tsa: null,
       screen: { fps: 5, maxLongSide: 1920, graceMs: 1500, env: { ...process.env, DISPLAY: x.display } },
     });
@@ -130,6 +131,33 @@ describe.skipIf(!canRun)('screen recording follows agents (real Xvfb, real ffmpe
         `event ${p.seq} at ${offset} ms saw ${JSON.stringify(seen)}`,
       ).toBe(true);
     }
+    // Keyframes land on window boundaries (the agent session's records are sealed on them): on the first
+    // frame at or after each one, which on an unchanged screen is the first frame mpdecimate keeps (≤ 1 s).
+    const idx = openIndexFile(t.dataRoot, true);
+    const sealedAt = idx
+      .prepare<[string], { sealed_at: string }>(
+        "SELECT sealed_at FROM chain_records WHERE session_id = ? AND kind = 'window'",
+      )
+      .all(first.sessionId)
+      .map((r) => Date.parse(r.sealed_at) % WINDOW_MS);
+    const keyframes = idx
+      .prepare<[string], { start_ms: number; descriptor: Buffer }>(
+        "SELECT start_ms, descriptor FROM media WHERE session_id = ? AND kind = 'video-fragment' ORDER BY seq",
+      )
+      .all(recording ?? '')
+      .filter((m) => (JSON.parse(m.descriptor.toString()) as { info: { keyframe: boolean } }).info.keyframe)
+      .slice(1) // the first frame of a recording is a keyframe wherever it falls
+      .map((m) => m.start_ms);
+    idx.close();
+    const phase = sealedAt.sort((a, b) => a - b)[Math.floor(sealedAt.length / 2)] ?? 0;
+    const late = keyframes.map((k) => {
+      const d = (((k - phase) % WINDOW_MS) + WINDOW_MS) % WINDOW_MS;
+      return d > WINDOW_MS - 100 ? d - WINDOW_MS : d; // a few ms early is timer jitter
+    });
+    expect(keyframes.length).toBeGreaterThan(3);
+    const why = `keyframes after their boundaries by ${JSON.stringify(late)} ms`;
+    expect(Math.min(...late), why).toBeGreaterThanOrEqual(-60);
+    expect(Math.max(...late), why).toBeLessThanOrEqual(1000 + 60);
     control.close();
     ingest.close();
     const report = await verifyDataRoot(t.dataRoot, '', true);
