@@ -73,17 +73,21 @@ async function plainFfmpeg(display: string): Promise<{ cpuPerMin: number; mbPerH
   const file = path.join(dir, 'plain.mp4');
   const args = captureArgs('x11grab', { fps: 5, maxLongSide: 1920, display, windowMs: WINDOW_MS, phaseMs: 0 });
   const child = spawn('ffmpeg', [...args.slice(0, -1), '-y', file], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const started = Date.now();
   try {
     await sleep(WARMUP_MS);
     const cpu0 = cpuSeconds(child.pid);
-    const size0 = fileSize(file);
     await sleep(SECONDS * 1000);
     const cpu = cpuSeconds(child.pid) - cpu0;
-    const bytes = fileSize(file) - size0;
-    return { cpuPerMin: (cpu * 60) / SECONDS, mbPerHour: (bytes / 1e6) * (3600 / SECONDS) };
-  } finally {
     child.stdin.end('q');
     await exited(child);
+    // ffmpeg buffers file output (a still screen writes a few KB a minute), so the size is read once it
+    // has quit and flushed, over the whole run.
+    const bytes = fileSize(file);
+    const seconds = (Date.now() - started) / 1000;
+    return { cpuPerMin: (cpu * 60) / SECONDS, mbPerHour: (bytes / 1e6) * (3600 / seconds) };
+  } finally {
+    child.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -116,7 +120,7 @@ async function engineCapture(display: string): Promise<EngineFigures> {
       transcript_path: '/nonexistent.jsonl',
     };
     await client.sendEvent({ agent: 'claude-code', payload }, 5000);
-    const ffmpegPid = await until(() => childPid(daemon.child.pid, 'ffmpeg'), 5000);
+    const ffmpegPid = await until(() => childPid(daemon.child.pid, 'x11grab'), 5000);
     await sleep(WARMUP_MS);
     const e0 = cpuSeconds(daemon.child.pid);
     const f0 = cpuSeconds(ffmpegPid);
@@ -237,8 +241,9 @@ function cpuSeconds(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
-function childPid(parent: number | undefined, name: string): number | undefined {
-  const r = spawnSync('pgrep', ['-P', String(parent), name], { encoding: 'utf8' });
+/** The recording ffmpeg (not one of the short probes the engine runs first): its command line grabs x11. */
+function childPid(parent: number | undefined, pattern: string): number | undefined {
+  const r = spawnSync('pgrep', ['-P', String(parent), '-f', pattern], { encoding: 'utf8' });
   const pid = Number(r.stdout.trim().split('\n')[0]);
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }

@@ -1,33 +1,12 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import { parseInputDevices } from './device-list.ts';
 
 export type FfmpegSource = 'AEV_FFMPEG' | 'ffmpeg-static' | 'PATH';
 
 export interface FfmpegCandidate {
   readonly path: string;
   readonly source: FfmpegSource;
-}
-
-export interface FfmpegProbe {
-  readonly path: string;
-  readonly source: FfmpegSource;
-  readonly version: string;
-  /** Input devices this build has (x11grab, avfoundation, gdigrab, lavfi...). */
-  readonly inputDevices: readonly string[];
-}
-
-/** The screen-capture input device each OS needs (DESIGN.md §4); on Windows ddagrab is a filter, not a device. */
-export function captureDevicesFor(platform: NodeJS.Platform): readonly string[] {
-  switch (platform) {
-    case 'darwin':
-      return ['avfoundation'];
-    case 'win32':
-      return ['gdigrab'];
-    default:
-      return ['x11grab'];
-  }
 }
 
 /**
@@ -47,28 +26,6 @@ export function ffmpegCandidates(
   return candidates;
 }
 
-/**
- * Finds an ffmpeg that can capture this screen: AEV_FFMPEG, else ffmpeg-static's binary when it is
- * installed AND has the needed device (its Linux build has no x11grab), else `ffmpeg` on PATH.
- * Returns every candidate probed, best first, so callers can say precisely what is missing.
- */
-export async function probeFfmpegCandidates(
-  env: Readonly<Record<string, string | undefined>>,
-  platform = process.platform,
-): Promise<FfmpegProbe[]> {
-  const probes: FfmpegProbe[] = [];
-  for (const c of ffmpegCandidates(env, platform)) {
-    const probe = await probeOne(c);
-    if (probe !== null) probes.push(probe);
-  }
-  const needed = captureDevicesFor(platform);
-  return probes.sort((a, b) => Number(hasAll(b, needed)) - Number(hasAll(a, needed)));
-}
-
-function hasAll(p: FfmpegProbe, devices: readonly string[]): boolean {
-  return devices.every((d) => p.inputDevices.includes(d));
-}
-
 function ffmpegStaticPath(): string | null {
   try {
     const require = createRequire(import.meta.url);
@@ -77,14 +34,6 @@ function ffmpegStaticPath(): string | null {
   } catch {
     return null;
   }
-}
-
-async function probeOne(c: FfmpegCandidate): Promise<FfmpegProbe | null> {
-  const version = await runFfmpeg(c.path, ['-hide_banner', '-version']);
-  if (!version.ran || version.code !== 0) return null;
-  const devices = await runFfmpeg(c.path, ['-hide_banner', '-devices']);
-  const listing = devices.ran ? devices.stdout : '';
-  return { ...c, version: parseVersion(version.stdout), inputDevices: parseInputDevices(listing) };
 }
 
 export function parseVersion(versionOutput: string): string {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { captureDevicesFor, probeFfmpegCandidates } from '../../../native/ffmpeg/locate-ffmpeg.ts';
+import { resolveCapture } from '../../../native/ffmpeg/probe-capture.ts';
 import { describeKeyring, probeOsKeyring } from '../../../native/keychain/keyring.ts';
 import { createHash } from 'node:crypto';
 import { AevError } from '../../common/errors.ts';
@@ -130,32 +130,30 @@ async function checkEngine(socketPath: string, runtimeDir: string): Promise<Chec
   return checks;
 }
 
+/** The same decision the engine makes before recording (native/ffmpeg/probe-capture.ts), with its reasons. */
 async function checkFfmpeg(io: CliIo): Promise<Check> {
-  const needed = captureDevicesFor(process.platform);
-  const probes = await probeFfmpegCandidates(io.env);
-  const best = probes[0];
-  if (best === undefined) {
+  if (io.env.AEV_SCREEN === 'off')
     return {
-      name: 'ffmpeg',
+      name: 'screen',
+      verdict: 'ok',
+      detail: 'off (AEV_SCREEN=off): only events, terminals and transcripts are recorded',
+    };
+  try {
+    const c = await resolveCapture(io.env, process.platform);
+    return {
+      name: 'screen',
+      verdict: 'ok',
+      detail: `${c.backend} with ${c.ffmpeg} (${c.source}, ${c.version})`,
+    };
+  } catch (error) {
+    if (!(error instanceof AevError)) throw error;
+    return {
+      name: 'screen',
       verdict: 'fail',
-      detail: 'no ffmpeg found (AEV_FFMPEG, ffmpeg-static, PATH)',
-      fix: 'install ffmpeg (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg) or set AEV_FFMPEG',
+      detail: error.message,
+      fix: 'do what the detail says, or set AEV_SCREEN=off to record without the screen',
     };
   }
-  const missing = needed.filter((d) => !best.inputDevices.includes(d));
-  if (missing.length > 0) {
-    return {
-      name: 'ffmpeg',
-      verdict: 'fail',
-      detail: `${best.path} (${best.source}, ${best.version}) lacks the ${missing.join(', ')} input device`,
-      fix: 'install a full ffmpeg build (ffmpeg-static has no x11grab on Linux) or set AEV_FFMPEG',
-    };
-  }
-  return {
-    name: 'ffmpeg',
-    verdict: 'ok',
-    detail: `${best.path} (${best.source}, ${best.version}) with ${needed.join(', ')}`,
-  };
 }
 
 /** Each TSA: can we get a verified time-stamp from it right now (a real request over the network)? */

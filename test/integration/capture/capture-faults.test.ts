@@ -34,7 +34,7 @@ async function waitFor<T>(what: string, get: () => Promise<T | undefined>, timeo
 }
 
 function ffmpegOf(d: DaemonProcess): number | undefined {
-  const out = spawnSync('pgrep', ['-P', String(d.child.pid), 'ffmpeg'], { encoding: 'utf8' }).stdout.trim();
+  const out = spawnSync('pgrep', ['-P', String(d.child.pid), '-f', 'x11grab'], { encoding: 'utf8' }).stdout.trim();
   const pid = Number(out.split('\n')[0]);
   return pid > 0 ? pid : undefined;
 }

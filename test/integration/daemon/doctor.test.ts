@@ -19,7 +19,11 @@ describe('aev doctor', () => {
     const after = await runAev(['doctor'], testEnv(dataRoot));
     expect(after.stdout).toMatch(/ ok +engine +answering on /);
     expect(after.stdout).toMatch(/ ok +socket +folder 700, socket 600: yours alone/);
-    expect(after.stdout).toMatch(/ffmpeg/);
+    expect(after.stdout).toMatch(/ ok +screen +off \(AEV_SCREEN=off\)/);
+    // Screen capture on without an X display: the check fails and says why and what to do.
+    const noDisplay = await runAev(['doctor'], { ...testEnv(dataRoot), AEV_SCREEN: 'on', DISPLAY: '' });
+    expect(noDisplay.stdout).toMatch(/FAIL +screen +.*DISPLAY/);
+    expect(noDisplay.stdout).toMatch(/→ .*AEV_SCREEN=off/);
     expect(after.stdout).toMatch(/warn {2}tsa +time-stamping is off/);
     await d.stop();
   }, 60_000);
