@@ -60,11 +60,15 @@ function screenFrom(env: Readonly<Record<string, string | undefined>>): ScreenCo
   const display = set(env.AEV_SCREEN_DISPLAY);
   const region = set(env.AEV_SCREEN_REGION);
   const grace = set(env.AEV_SCREEN_GRACE_MS);
+  const stills = set(env.AEV_STILLS);
+  if (stills !== undefined && stills !== 'grab' && stills !== 'video')
+    throw new AevError('E_CONFIG', `AEV_STILLS must be "grab" or "video", not ${JSON.stringify(stills)}`);
   return {
     fps: positiveInt(env.AEV_SCREEN_FPS, 'AEV_SCREEN_FPS') ?? DEFAULT_SCREEN.fps,
     maxLongSide: positiveInt(env.AEV_SCREEN_MAX, 'AEV_SCREEN_MAX') ?? DEFAULT_SCREEN.maxLongSide,
     graceMs: grace === undefined ? DEFAULT_SCREEN.graceMs : nonNegativeInt(grace, 'AEV_SCREEN_GRACE_MS'),
     env,
+    ...(stills === undefined ? {} : { stills }),
     ...(display === undefined ? {} : { display }),
     ...(region === undefined ? {} : { region: parseRegion(region) }),
   };

@@ -9,7 +9,9 @@ import { ScreenCapture } from './capture/screen-capture.ts';
 import { StillCapture } from './capture/still-capture.ts';
 import { TranscriptCapture } from './capture/transcript-capture.ts';
 import { TerminalIngest } from './capture/terminal-ingest.ts';
+import { frameFromRecording } from './capture/video-frame.ts';
 import { readVideo } from './capture/video-reader.ts';
+import { EventPinner } from './index/event-pinner.ts';
 import { ControlService } from './control/control-service.ts';
 import { RecordingSwitch } from './control/recording-switch.ts';
 import { checkAndSetDefaults } from './engine-config.ts';
@@ -153,12 +155,17 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
         const terminals = new TerminalIngest(captureSessions, media, clock, logger);
         const transcripts = new TranscriptCapture(media, clock, logger);
         // Stills come with screen recording: the same switch, display and environment.
+        const pinner = new EventPinner(db);
+        let screen: ScreenCapture | null = null;
         const stills =
           config.screen === null
             ? null
             : new StillCapture(media, clock, logger, {
                 env: config.screen.env,
                 ...(config.screen.display?.startsWith(':') === true ? { display: config.screen.display } : {}),
+                source: config.screen.stills ?? 'grab',
+                fromVideo: (atMs) =>
+                  frameFromRecording({ db, media, pinner, clock, ffmpeg: () => screen?.ffmpegPath() ?? null }, atMs),
               });
         const queue = new IngestQueue(writer, clock);
         const queries = new SessionQueries(db, fieldKey);
@@ -198,7 +205,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           httpUrl = (await http.listen(config.httpPort, paths.httpInfoPath)).url;
         }
         seal.start();
-        const screen =
+        screen =
           config.screen === null
             ? null
             : new ScreenCapture(config.screen, {

@@ -19,6 +19,8 @@ export interface ScreenConfig {
   readonly region?: CaptureRegion;
   /** Recording stops this long after the last agent session ended. */
   readonly graceMs: number;
+  /** Stills at tool calls: grabbed (nut-js, isolated) with the video as fallback, or always from the video. */
+  readonly stills?: 'grab' | 'video';
   /** Where DISPLAY, AEV_FFMPEG and PATH come from. */
   readonly env: Readonly<Record<string, string | undefined>>;
 }
@@ -106,6 +108,11 @@ export class ScreenCapture {
 
   status(): ScreenStatus {
     return this.#status;
+  }
+
+  /** The ffmpeg that records (and can decode what it recorded); null until one was found. */
+  ffmpegPath(): string | null {
+    return this.#resolved?.ffmpeg ?? null;
   }
 
   /** Stops recording (engine stopping): the last fragment is stored and the recording session ends. */

@@ -14,6 +14,13 @@ export interface StillCaptureOptions {
   readonly timeoutMs?: number;
   /** The grabber; tests of the bookkeeping may pass another. */
   readonly capture?: typeof captureStill;
+  /**
+   * When the grab is unavailable (no nut-js, no X11 still source): the frame of the screen recording at
+   * that moment, or null when there is none.
+   */
+  readonly fromVideo?: (atMs: number) => Promise<{ png: Buffer; width: number; height: number } | null>;
+  /** 'video': always take stills from the recording (for example where nut-js cannot grab). */
+  readonly source?: 'grab' | 'video';
 }
 
 export interface StillStatus {
@@ -47,6 +54,8 @@ export class StillCapture {
   readonly #display: string | undefined;
   readonly #timeoutMs: number;
   readonly #loggedCodes = new Set<string>();
+  readonly #fromVideo: StillCaptureOptions['fromVideo'];
+  readonly #source: 'grab' | 'video';
   #inFlight: Promise<void> | null = null;
   #taken = 0;
   #failed = 0;
@@ -61,6 +70,8 @@ export class StillCapture {
     this.#env = options.env;
     this.#display = options.display;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#fromVideo = options.fromVideo;
+    this.#source = options.source ?? 'grab';
   }
 
   /** A tool event `eventSeq` of agent session `sessionId` was acknowledged. Never throws, never waits. */
@@ -89,13 +100,28 @@ export class StillCapture {
     // The grab happens somewhere between asking the worker and its answer; the item claims that interval.
     const askedMs = this.#clock.now();
     try {
-      const result = await this.#capture({
-        timeoutMs: this.#timeoutMs,
-        env: this.#env,
-        ...(this.#display === undefined ? {} : { display: this.#display }),
-      });
+      const result =
+        this.#source === 'video'
+          ? ({ ok: false, code: 'STILL_UNAVAILABLE', message: 'stills come from the video' } as const)
+          : await this.#capture({
+              timeoutMs: this.#timeoutMs,
+              env: this.#env,
+              ...(this.#display === undefined ? {} : { display: this.#display }),
+            });
       if (!result.ok) {
-        this.#fail(result.code, result.message);
+        const frame = result.code === 'STILL_UNAVAILABLE' ? await this.#fromVideo?.(askedMs) : null;
+        if (frame === null || frame === undefined) {
+          this.#fail(result.code, result.message);
+          return;
+        }
+        await this.#media.add(sessionId, {
+          kind: 'still',
+          bytes: frame.png,
+          startMs: askedMs,
+          endMs: askedMs,
+          info: { event: eventSeq, at: kind, width: frame.width, height: frame.height, source: 'video' },
+        });
+        this.#taken += 1;
         return;
       }
       const answeredMs = Math.max(askedMs, this.#clock.now());

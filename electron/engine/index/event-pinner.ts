@@ -53,6 +53,11 @@ export class EventPinner {
     };
   }
 
+  /** The screen recording and video offset showing wall-clock time `t`, if any fragment covers it. */
+  videoAt(t: number): EventPins['video'] {
+    return this.#video(t);
+  }
+
   #video(t: number): EventPins['video'] {
     const f = this.#fragment.get({ t });
     if (f === undefined) return null;

@@ -7,7 +7,7 @@ import type { SessionSummary } from '../../../electron/common/model/session.ts';
 import { AEV_BIN, startDaemon, testEnv } from '../../helpers/daemon-process.ts';
 import { hookPayload, testClient } from '../../helpers/raw-client.ts';
 import { openIndexFile, until, verifyDataRoot } from '../../helpers/sealing.ts';
-import { makeTempDir } from '../../helpers/temp-dir.ts';
+import { filesContaining, makeTempDir } from '../../helpers/temp-dir.ts';
 import { parseCast } from '../../../native/pty/asciicast.ts';
 import { openVault } from '../../../electron/engine/vault/vault.ts';
 import { runtimePaths } from '../../../electron/engine/runtime/data-root.ts';
@@ -96,6 +96,8 @@ describe('aev run against the real engine', () => {
       expect(output).toContain('hello from the agent');
       expect(output).toContain('bye');
       expect(cast.frames.at(-1)).toEqual([expect.any(Number), 'm', 'exit 4']);
+      // The terminal output exists only encrypted under the data root.
+      expect(filesContaining(dataRoot, 'hello from the agent')).toEqual([]);
       const report = await verifyDataRoot(dataRoot, '', true);
       expect(report.counts.fail, JSON.stringify(report.items.filter((i) => i.status === 'fail'))).toBe(0);
     } finally {
