@@ -118,10 +118,17 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
       // local user could have created first: that parent must be ours and private too.
       if (!paths.runtimeDir.startsWith(paths.dataRoot)) ensurePrivateDir(path.dirname(paths.runtimeDir));
       const lock = acquireDaemonLock(paths.lockPath, () => clock.now());
+      const undo: (() => void | Promise<void>)[] = [];
       try {
         const createdVault = !vaultExists(paths.vaultDir);
         const vault = await unlock(config, paths, createdVault);
+        undo.push(() => {
+          vault.close();
+        });
         const db = openIndex(paths.indexPath);
+        undo.push(() => {
+          db.close();
+        });
         const lastRun = db.prepare<[], { clean: number }>('SELECT clean FROM runs ORDER BY id DESC LIMIT 1').get();
         const previousStopUnclean = lock.tookOverStale || (lastRun !== undefined && lastRun.clean === 0);
         const startedAt = new Date(clock.now()).toISOString();
@@ -197,6 +204,11 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           },
         };
         const endpoint = new EndpointServer(paths.socketPath, handler, config.limits, clock, logger);
+        undo.push(async () => {
+          const stopped = endpoint.stopAccepting();
+          await endpoint.closeConnections();
+          await stopped;
+        });
         await endpoint.listen(paths.runtimeDir);
         let http: HttpEndpoint | null = null;
         let httpUrl: string | null = null;
@@ -256,6 +268,14 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
         logger.info('engine started', { socket: paths.socketPath, http: httpUrl, createdVault, previousStopUnclean });
         return { createdVault, socketPath: paths.socketPath, httpUrl, previousStopUnclean };
       } catch (error) {
+        // Whatever started is stopped again, so a failed start leaves no socket answering and exits.
+        for (const step of undo.reverse()) {
+          try {
+            await step();
+          } catch (cleanup) {
+            logger.warn('cleanup after a failed start failed', { error: String(cleanup) });
+          }
+        }
         lock.release();
         throw error;
       }

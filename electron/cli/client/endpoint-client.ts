@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { checkSocketIsOurs } from './socket-owner.ts';
 import { AevError, isErrorCode } from '../../common/errors.ts';
 import type { ClientKind } from '../../common/model/agent.ts';
 import { PROTOCOL_VERSION } from '../../common/protocol/constants.ts';
@@ -47,6 +48,7 @@ export class EndpointClient {
   }
 
   static async connect(opts: ConnectOptions): Promise<EndpointClient> {
+    checkSocketIsOurs(opts.socketPath);
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = net.connect(opts.socketPath);
       const timer = setTimeout(() => {

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { checkSocketIsOurs } from '../client/socket-owner.ts';
 import { PROTOCOL_VERSION } from '../../common/protocol/constants.ts';
 
 /** The engine's answer to one frame: `result` (durable) or `error` (refused). */
@@ -33,6 +34,11 @@ export class IngestConnection {
 
   /** Connects and says hello; rejects with a one-clause reason (an Error's message) within `timeoutMs`. */
   static connect(socketPath: string, timeoutMs: number): Promise<IngestConnection> {
+    try {
+      checkSocketIsOurs(socketPath);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     return new Promise((resolve, reject) => {
       const socket = net.connect(socketPath);
       const connection = new IngestConnection(socket);

@@ -1,15 +1,12 @@
-import type { CaptureBackend, CaptureRegion } from '../../../native/ffmpeg/capture-args.ts';
-import { captureArgs } from '../../../native/ffmpeg/capture-args.ts';
-import type { Fmp4Init } from '../../../native/ffmpeg/fmp4-splitter.ts';
-import { resolveCapture } from '../../../native/ffmpeg/probe-capture.ts';
-import { startScreenRecorder } from '../../../native/ffmpeg/screen-recorder.ts';
-import type { RecordedFragment, ScreenRecorder } from '../../../native/ffmpeg/screen-recorder.ts';
+import type { CaptureRegion } from '../../../native/ffmpeg/capture-args.ts';
 import { AevError } from '../../common/errors.ts';
 import type { ScreenStatus } from '../../common/model/status.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { CaptureSessions } from './capture-sessions.ts';
 import type { MediaStore } from './media-store.ts';
+import { ffmpegScreenSource } from './screen-source.ts';
+import type { CaptureFragment, CaptureInit, CaptureRun, ScreenSource, ScreenSettings } from './screen-source.ts';
 
 export interface ScreenConfig {
   readonly fps: number;
@@ -44,12 +41,8 @@ export interface ScreenCaptureDeps {
   readonly recording: () => boolean;
   /** Puts a signed gap into a session (invariant I4). */
   readonly gap: (sessionId: string, detail: string) => void;
-}
-
-interface Resolved {
-  readonly ffmpeg: string;
-  readonly backend: CaptureBackend;
-  readonly args: (phaseMs: number) => string[];
+  /** The capture backend; default ffmpeg (the desktop app passes its Chromium capture page). */
+  readonly source?: (settings: ScreenSettings) => Promise<ScreenSource>;
 }
 
 const TICK_MS = 250;
@@ -58,11 +51,10 @@ const MAX_STARTUP_MS = 5000;
 /** How long an "unavailable" verdict stands before ffmpeg and the display are probed again. */
 const REPROBE_MS = 60_000;
 const MAX_BACKOFF_MS = 30_000;
-const STDERR_IN_GAP = 300;
 
 interface Running {
   readonly sessionId: string;
-  recorder: ScreenRecorder | null;
+  recorder: CaptureRun | null;
   /** Media of one recording are stored strictly in capture order. */
   tail: Promise<unknown>;
   restartAtMs: number;
@@ -84,7 +76,7 @@ export class ScreenCapture {
   #running: Running | null = null;
   #idleSinceMs: number | null = null;
   #status: ScreenStatus = { state: 'idle', recordingId: null, detail: null, backend: null };
-  #resolved: Resolved | null = null;
+  #resolved: ScreenSource | null = null;
   #unavailableUntilMs = 0;
   /** From spawning ffmpeg to its first frame; learned from each start (x11grab on Xvfb: 0.3–0.6 s). */
   #startupMs = DEFAULT_STARTUP_MS;
@@ -97,6 +89,8 @@ export class ScreenCapture {
   }
 
   start(): void {
+    // Probing ffmpeg takes a few runs of it: done now, so the first agent session starts recording at once.
+    this.#busy = this.#resolve().then(() => undefined);
     this.#timer = setInterval(() => {
       this.#busy = this.#busy
         .then(() => this.#tick())
@@ -170,10 +164,7 @@ export class ScreenCapture {
     const windowMs = this.#deps.windowMs;
     const phaseMs = (((this.#deps.msToNextBoundary() - this.#startupMs) % windowMs) + windowMs) % windowMs;
     let learned = false;
-    const recorder = startScreenRecorder({
-      ffmpeg: resolved.ffmpeg,
-      args: resolved.args(phaseMs),
-      env: { ...this.#config.env },
+    const recorder = resolved.start(phaseMs, {
       onInit: (init) => {
         this.#store(r, () => this.#storeInit(r, init));
       },
@@ -191,8 +182,7 @@ export class ScreenCapture {
         r.failures += 1;
         const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(r.failures - 1, 5));
         r.restartAtMs = this.#deps.clock.now() + backoff;
-        const why = exit.signal === null ? `exit code ${String(exit.code)}` : `signal ${exit.signal}`;
-        const detail = `ffmpeg (${resolved.backend}) stopped: ${why}; ${tail(exit.stderrTail)}; restarting in ${backoff} ms`;
+        const detail = `${exit.reason}; restarting in ${backoff} ms`;
         this.#status = { ...this.#status, state: 'restarting', detail };
         this.#deps.logger.warn('screen capture stopped unexpectedly', { sessionId: r.sessionId, detail });
         // The gap is recorded after what was captured before the failure is stored.
@@ -212,7 +202,7 @@ export class ScreenCapture {
     });
   }
 
-  async #storeInit(r: Running, init: Fmp4Init): Promise<void> {
+  async #storeInit(r: Running, init: CaptureInit): Promise<void> {
     const now = this.#deps.clock.now();
     const stored = await this.#deps.media.add(r.sessionId, {
       kind: 'video-init',
@@ -224,7 +214,7 @@ export class ScreenCapture {
     r.lastInitSeq = stored.seq;
   }
 
-  async #storeFragment(r: Running, f: RecordedFragment): Promise<void> {
+  async #storeFragment(r: Running, f: CaptureFragment): Promise<void> {
     if (r.lastInitSeq === null) throw new AevError('E_MEDIA_FORMAT', 'a video fragment came before its init segment');
     await this.#deps.media.add(r.sessionId, {
       kind: 'video-fragment',
@@ -253,29 +243,20 @@ export class ScreenCapture {
   }
 
   /** Finds ffmpeg and the backend once; when capture is impossible, says why (status, log) and retries later. */
-  async #resolve(): Promise<Resolved | null> {
+  async #resolve(): Promise<ScreenSource | null> {
     if (this.#resolved !== null) return this.#resolved;
     if (this.#deps.clock.now() < this.#unavailableUntilMs) return null;
     try {
-      const found = await resolveCapture(this.#config.env, process.platform);
       const c = this.#config;
-      this.#resolved = {
-        ffmpeg: found.ffmpeg,
-        backend: found.backend,
-        args: (phaseMs) =>
-          captureArgs(
-            found.backend,
-            {
-              fps: c.fps,
-              maxLongSide: c.maxLongSide,
-              windowMs: this.#deps.windowMs,
-              phaseMs,
-              ...(c.display === undefined ? {} : { display: c.display }),
-              ...(c.region === undefined ? {} : { region: c.region }),
-            },
-            found.avfoundation,
-          ),
-      };
+      const make = this.#deps.source ?? ffmpegScreenSource;
+      this.#resolved = await make({
+        fps: c.fps,
+        maxLongSide: c.maxLongSide,
+        windowMs: this.#deps.windowMs,
+        env: c.env,
+        ...(c.display === undefined ? {} : { display: c.display }),
+        ...(c.region === undefined ? {} : { region: c.region }),
+      });
       return this.#resolved;
     } catch (error) {
       const detail = messageOf(error);
@@ -290,13 +271,4 @@ export class ScreenCapture {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function tail(stderr: string): string {
-  const lines = stderr
-    .trim()
-    .split('\n')
-    .filter((l) => l.trim() !== '');
-  const last = lines.at(-1) ?? 'no output';
-  return last.length > STDERR_IN_GAP ? `${last.slice(0, STDERR_IN_GAP)}…` : last;
 }

@@ -7,7 +7,7 @@ import type { MediaStore } from './media-store.ts';
 import { readVideo } from './video-reader.ts';
 
 // Fragments reach the vault about a second after their frames (fMP4 fragments are one second long).
-const WAIT_FOR_VIDEO_MS = 3000;
+const WAIT_FOR_VIDEO_MS = 5000;
 const POLL_MS = 100;
 
 /**

@@ -16,15 +16,18 @@ describe('aev doctor', () => {
     expect(before.stdout).toMatch(/warn {2}engine +not running .+\n +→ start `aev daemon` or the app/);
     expect(before.stdout).toMatch(/ ok +node +Node \d+/);
     const d = await startDaemon(dataRoot);
-    const after = await runAev(['doctor'], testEnv(dataRoot));
-    expect(after.stdout).toMatch(/ ok +engine +answering on /);
-    expect(after.stdout).toMatch(/ ok +socket +folder 700, socket 600: yours alone/);
-    expect(after.stdout).toMatch(/ ok +screen +off \(AEV_SCREEN=off\)/);
-    // Screen capture on without an X display: the check fails and says why and what to do.
-    const noDisplay = await runAev(['doctor'], { ...testEnv(dataRoot), AEV_SCREEN: 'on', DISPLAY: '' });
-    expect(noDisplay.stdout).toMatch(/FAIL +screen +.*DISPLAY/);
-    expect(noDisplay.stdout).toMatch(/→ .*AEV_SCREEN=off/);
-    expect(after.stdout).toMatch(/warn {2}tsa +time-stamping is off/);
-    await d.stop();
+    try {
+      const after = await runAev(['doctor'], testEnv(dataRoot));
+      expect(after.stdout).toMatch(/ ok +engine +answering on /);
+      expect(after.stdout).toMatch(/ ok +socket +folder 700, socket 600: yours alone/);
+      expect(after.stdout).toMatch(/ ok +screen +off \(AEV_SCREEN=off\)/);
+      // Screen capture on without an X display: the check fails and says why and what to do.
+      const noDisplay = await runAev(['doctor'], { ...testEnv(dataRoot), AEV_SCREEN: 'on', DISPLAY: '' });
+      expect(noDisplay.stdout).toMatch(/FAIL +screen +.*DISPLAY/);
+      expect(noDisplay.stdout).toMatch(/→ .*AEV_SCREEN=off/);
+      expect(after.stdout).toMatch(/warn {2}tsa +time-stamping is off/);
+    } finally {
+      await d.stop();
+    }
   }, 60_000);
 });

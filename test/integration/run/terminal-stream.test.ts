@@ -94,7 +94,7 @@ describe('TerminalStream', () => {
   it('gives up on an engine that never answers hello: one line, and finish does not wait for it', async () => {
     const silent = net.createServer(() => undefined);
     const { mkdirSync } = await import('node:fs');
-    mkdirSync(path.dirname(socketPath), { recursive: true });
+    mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o700 });
     await new Promise<void>((resolve) => silent.listen(socketPath, resolve));
     try {
       const { stream, warnings } = newStream({ connectTimeoutMs: 300 });
