@@ -129,7 +129,11 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
         undo.push(() => {
           db.close();
         });
-        const lastRun = db.prepare<[], { clean: number }>('SELECT clean FROM runs ORDER BY id DESC LIMIT 1').get();
+        const lastRun = db
+          .prepare<[], { clean: number; stopped_at: string | null }>(
+            'SELECT clean, stopped_at FROM runs ORDER BY id DESC LIMIT 1',
+          )
+          .get();
         const previousStopUnclean = lock.tookOverStale || (lastRun !== undefined && lastRun.clean === 0);
         const startedAt = new Date(clock.now()).toISOString();
         const runId = Number(
@@ -153,6 +157,9 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           seal.recoverAfterUncleanStop(
             `the engine stopped without shutting down (previous pid ${String(lock.previous?.pid ?? 'unknown')})`,
           );
+        // A clean stop is a hole in the recording too (invariant I4): sessions still open get it on record.
+        else if (lastRun !== undefined)
+          seal.gapInOpenSessions('engine-stopped', `the engine was stopped from ${lastRun.stopped_at ?? '?'} to ${startedAt}`);
         // Screen recordings and terminals do not survive their engine: after the recovery gap, they end.
         const captureSessions = new CaptureSessions(db);
         const leftOpen = captureSessions.leftOpen();

@@ -5,7 +5,13 @@
  */
 export type ChainRecordKind = 'window' | 'gap';
 
-export const GAP_REASONS = ['engine-unclean-stop', 'paused', 'capture-failed', 'hook-unreachable'] as const;
+export const GAP_REASONS = [
+  'engine-unclean-stop',
+  'engine-stopped',
+  'paused',
+  'capture-failed',
+  'hook-unreachable',
+] as const;
 export type GapReason = (typeof GAP_REASONS)[number];
 
 /** A window's share of a per-session sequence (events or media): a contiguous seq range and its Merkle root. */

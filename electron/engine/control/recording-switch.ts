@@ -28,7 +28,13 @@ export class RecordingSwitch implements RecordingControl {
     return this.#paused === null && !this.#stopping;
   }
 
+  /** The engine is stopping: a pause still running goes on record now, or it would be lost. */
   stopping(): void {
+    if (this.#paused !== null && this.#seal !== null) {
+      const detail = `paused ${this.#paused.since} until the engine stopped at ${this.#now()}: ${this.#paused.reason}`;
+      this.#seal.gapInOpenSessions('paused', detail);
+      this.#paused = null;
+    }
     this.#stopping = true;
   }
 
