@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, one table, results also as JSON under bench/results/.
 import { machineLine, printTable, writeResults } from './bench-table.ts';
 import type { BenchRow } from './bench-table.ts';
+import { run as capture } from './capture.ts';
 import { run as hookStartup } from './hook-startup.ts';
 import { run as ingest } from './ingest.ts';
 import { run as sealing } from './sealing.ts';
@@ -10,6 +11,7 @@ for (const [name, bench] of [
   ['ingest', ingest],
   ['hook-startup', hookStartup],
   ['sealing', sealing],
+  ['capture', capture],
 ] as const) {
   process.stderr.write(`running ${name}…\n`);
   rows.push(...(await bench()));

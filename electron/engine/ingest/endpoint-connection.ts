@@ -13,6 +13,7 @@ import type { ServerFrame } from '../../common/protocol/frames.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { EndpointCounters, EndpointHandler } from './endpoint-handler.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import type { EndpointLimits } from './endpoint-limits.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { TokenBucket } from './token-bucket.ts';
@@ -44,6 +45,7 @@ export class EndpointConnection {
   #pausedForWrites = false;
   #closing = false;
   #helloTimer: NodeJS.Timeout | undefined;
+  readonly #logger: Logger;
 
   constructor(
     socket: Socket,
@@ -55,6 +57,7 @@ export class EndpointConnection {
   ) {
     this.#socket = socket;
     this.#handler = handler;
+    this.#logger = logger;
     this.#limits = limits;
     this.#clock = clock;
     this.#counters = counters;
@@ -99,6 +102,10 @@ export class EndpointConnection {
       this.#reject(idOf(line), 'E_RATE_LIMITED', `over ${this.#limits.framesPerSecond} frames/s: slow down`, fatal);
       return;
     }
+    if (nestsDeeperThan(line)) {
+      this.#reject(idOf(line), 'E_SCHEMA', `the frame nests deeper than ${MAX_JSON_DEPTH} levels`);
+      return;
+    }
     let frame: unknown;
     try {
       frame = JSON.parse(line.toString('utf8'));
@@ -133,7 +140,7 @@ export class EndpointConnection {
         this.#reject(id, 'E_SCHEMA', 'hello was already received on this connection');
         return;
       default:
-        this.#reject(id, 'E_UNKNOWN_TYPE', `unknown frame type ${JSON.stringify(type)}`);
+        this.#reject(id, 'E_UNKNOWN_TYPE', `unknown frame type ${describeType(type)}`);
     }
   }
 
@@ -269,7 +276,18 @@ export class EndpointConnection {
 
   #send(frame: ServerFrame): void {
     if (this.#socket.destroyed || !this.#socket.writable) return;
-    if (!this.#socket.write(`${JSON.stringify(frame)}\n`)) {
+    let line: string;
+    try {
+      line = `${JSON.stringify(frame)}\n`;
+    } catch (error) {
+      // A result that cannot be serialized (it never should: input depth is bounded) is an error answer,
+      // never an exception out of a socket callback, which would end the engine.
+      this.#logger.error('could not serialize an answer', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      line = `${JSON.stringify({ type: 'error', id: frame.id, code: 'E_INTERNAL', message: 'the answer could not be serialized' })}\n`;
+    }
+    if (!this.#socket.write(line)) {
       this.#pausedForWrites = true;
       this.#updateFlow();
     }
@@ -280,6 +298,13 @@ function firstIssue(issues: readonly { readonly path: readonly PropertyKey[]; re
   const issue = issues[0];
   if (issue === undefined) return 'schema violation';
   return issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message;
+}
+
+/** A frame's `type` for an error message: bounded, and never a serialization of hostile structure. */
+function describeType(type: unknown): string {
+  return typeof type === 'string'
+    ? JSON.stringify(type.slice(0, 64))
+    : `of JSON type ${Array.isArray(type) ? 'array' : typeof type}`;
 }
 
 /** Best effort to echo a request id even for frames we refuse before parsing them fully. */

@@ -11,6 +11,7 @@ import type { Clock } from '../runtime/clock.ts';
 import { writePrivateFile } from '../runtime/private-dir.ts';
 import type { EndpointCounters, EndpointHandler } from './endpoint-handler.ts';
 import type { EndpointLimits } from './endpoint-limits.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 export interface HttpEndpointInfo {
@@ -111,6 +112,7 @@ export class HttpEndpoint {
     if (!this.#authorized(req)) throw new AevError('E_UNAUTHORIZED', 'missing or wrong bearer token');
     if (!this.#bucket.take(this.#clock.now())) throw new AevError('E_RATE_LIMITED', 'too many requests: slow down');
     const body = await readBody(req, this.#limits.maxFrameBytes);
+    if (nestsDeeperThan(body)) throw new AevError('E_SCHEMA', `the body nests deeper than ${MAX_JSON_DEPTH} levels`);
     let payload: unknown;
     try {
       payload = JSON.parse(body.toString('utf8'));

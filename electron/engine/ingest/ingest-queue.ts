@@ -79,7 +79,23 @@ export class IngestQueue {
     try {
       written = this.#writer.writeBatch(batch.map((w) => w.pending));
     } catch (error) {
-      for (const w of batch) w.reject(error);
+      if (batch.length === 1) {
+        for (const w of batch) w.reject(error);
+        return;
+      }
+      // One event that cannot be written must not fail the others that shared its transaction: write
+      // them one by one (the writer rolled its state back), so only the bad one is refused.
+      for (const w of batch) {
+        try {
+          const [one] = this.#writer.writeBatch([w.pending]);
+          if (one === undefined) throw new AevError('E_INTERNAL', 'event batch result missing');
+          this.#written += 1;
+          this.#lastEventAtMs = w.pending.receivedAtMs;
+          w.resolve(one);
+        } catch (single) {
+          w.reject(single);
+        }
+      }
       return;
     }
     this.#written += written.length;
