@@ -18,6 +18,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   doctor: async () => (await import('./commands/doctor.ts')).run,
   tsa: async () => (await import('./commands/tsa.ts')).run,
   verify: async () => (await import('./commands/verify.ts')).run,
+  export: async () => (await import('./commands/export.ts')).run,
   keys: async () => (await import('./commands/keys.ts')).run,
   pause: async () => (await import('./commands/pause.ts')).runPause,
   resume: async () => (await import('./commands/pause.ts')).runResume,
@@ -46,6 +47,11 @@ Usage: aev <command> [options]
                                check an RFC 3161 time-stamp response or token offline
   verify (--session ID… | --all) [--trust PEM] [--allow-pending] [--json]
                                recompute every hash, Merkle root, link, signature and time-stamp
+  verify BUNDLE [--identity AGE_KEY_FILE] [--trust PEM] [--json]
+                               check an evidence bundle offline (every file, signature, proof, token)
+  export SESSION (--from ISO --to ISO | --from-tool ID --to-tool ID) --out FILE
+         (--recipient age1… | --recipients-file F | --plain) [--withhold-event ID]… [--trust PEM]
+                               write an age-encrypted evidence bundle of whole sealed windows
   keys show [--json]           the device signing key: fingerprint and allowed_signers line
   doctor                       check this machine: Node, keyring, socket, ffmpeg, TSAs
   version                      print the version

@@ -159,7 +159,10 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           );
         // A clean stop is a hole in the recording too (invariant I4): sessions still open get it on record.
         else if (lastRun !== undefined)
-          seal.gapInOpenSessions('engine-stopped', `the engine was stopped from ${lastRun.stopped_at ?? '?'} to ${startedAt}`);
+          seal.gapInOpenSessions(
+            'engine-stopped',
+            `the engine was stopped from ${lastRun.stopped_at ?? '?'} to ${startedAt}`,
+          );
         // Screen recordings and terminals do not survive their engine: after the recovery gap, they end.
         const captureSessions = new CaptureSessions(db);
         const leftOpen = captureSessions.leftOpen();

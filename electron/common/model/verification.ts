@@ -30,6 +30,29 @@ export const VERIFY_CODES = [
   'TOKEN_PENDING',
   'DEVICE_KEY',
   'SESSION_MISSING',
+  // evidence bundles (docs/bundle-format.md): the container…
+  'BUNDLE_DECRYPT',
+  'ARCHIVE_HEADER',
+  'ARCHIVE_PATH',
+  'ARCHIVE_TRAVERSAL',
+  'ARCHIVE_ABSOLUTE',
+  'ARCHIVE_LINK',
+  'ARCHIVE_ENTRY_TYPE',
+  'ARCHIVE_DUPLICATE',
+  'ARCHIVE_TRUNCATED',
+  'ARCHIVE_OVERSIZED',
+  'ARCHIVE_TOO_MANY',
+  // …and its contents
+  'MANIFEST_SCHEMA',
+  'MANIFEST_SIGNATURE',
+  'SUMS_MISMATCH',
+  'SUMS_MISSING',
+  'SUMS_UNLISTED',
+  'BUNDLE_UNEXPECTED',
+  'RECORD_MISSING',
+  'PROOF_INVALID',
+  'EVENT_WITHHELD',
+  'TOKEN_UNCOVERED',
 ] as const;
 export type VerifyCode = (typeof VERIFY_CODES)[number];
 

@@ -1,0 +1,110 @@
+import type { VerifyItem, VerifyReport } from '../../../common/model/verification.ts';
+import type { ManifestSession, SessionFacts } from '../../export/bundle-manifest.ts';
+import { sessionFactsSchema } from '../../export/bundle-manifest.ts';
+import { bundlePath, TRUST_PEM } from '../../export/bundle-layout.ts';
+import { certificatesFromPem } from '../../tsa/tsa-certificate.ts';
+import { verifyTimestamp } from '../../tsa/verify-timestamp.ts';
+import { ReportBuilder } from '../report-builder.ts';
+import type { TokenCheck } from '../verify-session.ts';
+import type { BundleContext } from './bundle-context.ts';
+import { fileBytes, parseJson } from './bundle-context.ts';
+import { openBundleStream, readAgeIdentities } from './bundle-source.ts';
+import { checkBundleItems } from './check-bundle-items.ts';
+import { checkBundleRecords } from './check-bundle-records.ts';
+import { checkBundleTokens } from './check-bundle-tokens.ts';
+import { checkDevice, checkManifest, checkSums } from './check-manifest.ts';
+import { ArchiveError, readArchive } from './tar-reader.ts';
+import type { BundleEntry, ReadArchiveOptions } from './tar-reader.ts';
+
+export interface VerifyBundleOptions {
+  readonly file: string;
+  /** An age identity file; needed when the bundle is encrypted. */
+  readonly identityFile?: string | undefined;
+  /** TSA trust anchors (PEM) to use instead of the bundle's tsa/trust.pem. */
+  readonly trustPem?: string | undefined;
+  readonly limits?: ReadArchiveOptions['limits'];
+  readonly onItem?: (item: VerifyItem) => void;
+}
+
+/**
+ * `aev verify BUNDLE` (docs/bundle-format.md "What aev verify BUNDLE checks"): decrypts, reads the
+ * archive strictly, then checks the device key, the signed manifest, SHA256SUMS, every record, proof,
+ * event, media item and token, and reports every item with a code. A refused archive is one coded item.
+ */
+export async function verifyBundle(o: VerifyBundleOptions): Promise<VerifyReport> {
+  const report = new ReportBuilder(o.onItem);
+  let files: Map<string, BundleEntry>;
+  try {
+    const identities = o.identityFile === undefined ? [] : readAgeIdentities(o.identityFile);
+    const { stream, encrypted } = await openBundleStream(o.file, identities);
+    files = await readArchive(stream, o.limits === undefined ? {} : { limits: o.limits });
+    report.pass('archive', `${encrypted ? 'decrypted, ' : ''}${files.size} files, a well-formed ustar archive`);
+  } catch (error) {
+    if (!(error instanceof ArchiveError)) throw error;
+    report.fail('archive', error.code, error.message);
+    return report.build(false);
+  }
+  const ctx: BundleContext = {
+    files,
+    report,
+    checkToken: tokenChecker(o.trustPem ?? files.get(TRUST_PEM)?.bytes?.toString('utf8') ?? ''),
+    claimed: new Set(),
+    devicePublicKey: null,
+    deviceFingerprint: null,
+  };
+  checkDevice(ctx);
+  const manifest = checkManifest(ctx);
+  checkSums(ctx, manifest);
+  if (manifest !== null) {
+    const seen = new Set<string>();
+    for (const s of manifest.sessions) {
+      if (seen.has(s.sessionId)) {
+        report.fail(`session ${s.sessionId}`, 'MANIFEST_SCHEMA', 'the manifest lists this session twice');
+        continue;
+      }
+      seen.add(s.sessionId);
+      verifyBundleSession(ctx, s);
+    }
+  }
+  for (const path of files.keys())
+    if (path.startsWith('sessions/') && !ctx.claimed.has(path))
+      report.fail(`file ${path}`, 'BUNDLE_UNEXPECTED', 'no manifest entry or proof accounts for this file');
+  return report.build(false);
+}
+
+function verifyBundleSession(ctx: BundleContext, s: ManifestSession): void {
+  const parsed = sessionFactsSchema.safeParse(parseJson(fileBytes(ctx, bundlePath.session(s.sessionId))));
+  let facts: SessionFacts | null = null;
+  if (!parsed.success || parsed.data.sessionId !== s.sessionId || parsed.data.kind !== s.kind)
+    ctx.report.fail(
+      `session ${s.sessionId}`,
+      'SESSION_MISSING',
+      'session.json is missing or does not match the manifest',
+    );
+  else facts = parsed.data;
+  const records = checkBundleRecords(ctx, s, facts);
+  checkBundleItems(ctx, s, records);
+  checkBundleTokens(ctx, s, records);
+}
+
+function tokenChecker(trustPem: string): TokenCheck {
+  let anchors: ReturnType<typeof certificatesFromPem> = [];
+  try {
+    anchors = certificatesFromPem(trustPem);
+  } catch {
+    // No usable anchors: every token then fails with the verifier's own coded reason.
+  }
+  return (response, imprint) => {
+    const v = verifyTimestamp(
+      response,
+      { digest: imprint, algorithm: 'SHA-256' },
+      { trustAnchors: anchors, form: 'response' },
+    );
+    return {
+      valid: v.valid,
+      ...(v.code === undefined ? {} : { code: v.code }),
+      ...(v.message === undefined ? {} : { message: v.message }),
+      ...(v.genTime === undefined ? {} : { genTime: v.genTime }),
+    };
+  };
+}
