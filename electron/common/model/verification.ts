@@ -53,6 +53,9 @@ export const VERIFY_CODES = [
   'PROOF_INVALID',
   'EVENT_WITHHELD',
   'TOKEN_UNCOVERED',
+  // clip/ (docs/bundle-format.md "clip/"): made of exactly the sealed media it names
+  'CLIP_MISMATCH',
+  'CLIP_UNCHECKED',
 ] as const;
 export type VerifyCode = (typeof VERIFY_CODES)[number];
 

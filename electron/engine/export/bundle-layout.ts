@@ -10,6 +10,10 @@ export const VERIFY_MD = 'VERIFY.md';
 export const ALLOWED_SIGNERS = 'device/allowed_signers';
 export const DEVICE_PUB = 'device/device.pub';
 export const TRUST_PEM = 'tsa/trust.pem';
+export const CLIP_MP4 = 'clip/clip.mp4';
+export const CLIP_CAPTIONS = 'clip/captions.vtt';
+export const CLIP_CAST = 'clip/terminal.cast';
+export const REPORT_HTML = 'report.html';
 
 /** The limits a reader enforces (docs/bundle-format.md "Container"). */
 export const BUNDLE_LIMITS = {

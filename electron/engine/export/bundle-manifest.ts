@@ -18,6 +18,19 @@ export const manifestSessionSchema = z.strictObject({
   withheld: z.array(withheldSchema).max(1_000_000),
 });
 
+/**
+ * What clip/ holds (docs/bundle-format.md "clip/"): the media items clip.mp4 and terminal.cast are made
+ * of, so the verifier rebuilds them from sealed bytes, and why clip.mp4 is absent when it is.
+ */
+export const clipSchema = z.strictObject({
+  video: z.strictObject({ sessionId: id, init: seq, fragments: z.array(seq).min(1).max(10_000_000) }).nullable(),
+  /** Why there is no clip.mp4 (no ffmpeg, no video in range…); only when `video` is null. */
+  videoNote: z.string().min(1).max(1000).optional(),
+  terminal: z.strictObject({ sessionId: id, chunks: z.array(seq).min(1).max(10_000_000) }).nullable(),
+});
+
+export type BundleClip = z.infer<typeof clipSchema>;
+
 export const manifestSchema = z.strictObject({
   v: z.literal(1),
   bundleId: id,
@@ -26,6 +39,8 @@ export const manifestSchema = z.strictObject({
   range: z.strictObject({ from: z.iso.datetime(), to: z.iso.datetime() }),
   sessions: z.array(manifestSessionSchema).min(1).max(10_000),
   files: z.number().int().nonnegative(),
+  /** Absent in bundles written before clip/ existed. */
+  clip: clipSchema.optional(),
 });
 
 export type BundleManifest = z.infer<typeof manifestSchema>;

@@ -22,6 +22,7 @@ import {
   VERIFY_MD,
   bundlePath,
 } from './bundle-layout.ts';
+import { ClipCollector } from './bundle-clip.ts';
 import { openBundleSink } from './bundle-sink.ts';
 import { selectBundle } from './bundle-selection.ts';
 import type { ExportRange, SelectedSession } from './bundle-selection.ts';
@@ -44,6 +45,8 @@ export interface ExportOptions {
   /** The TSA trust anchors the exporter used (PEM), shipped as tsa/trust.pem. */
   readonly trustPem: string;
   readonly now?: () => number;
+  /** Where ffmpeg is looked for (AEV_FFMPEG, PATH) for clip/clip.mp4; default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   readonly onProgress?: (message: string) => void;
 }
 
@@ -67,6 +70,8 @@ export interface ExportResult {
   readonly sessions: readonly ExportedSession[];
   /** Content records no token in the bundle covers (exported before their time-stamp arrived). */
   readonly uncovered: readonly string[];
+  /** Why the bundle has no clip/clip.mp4 (no ffmpeg, no video in range…); null when it has one. */
+  readonly clipNote: string | null;
 }
 
 /**
@@ -134,6 +139,7 @@ async function writeBundle(
   const exported: ExportedSession[] = [];
   const manifestSessions: BundleManifest['sessions'][number][] = [];
   const uncovered: string[] = [];
+  const clip = new ClipCollector(db, vault);
   try {
     for (const [i, s] of selection.sessions.entries()) {
       const id = s.facts.sessionId;
@@ -167,12 +173,14 @@ async function writeBundle(
             continue;
           }
           await add(bundlePath.event(id, e.seq), e.plain);
+          if (i === 0) clip.event(id, e.seq, e.plain);
           events += 1;
         }
         for await (const m of readContentMedia(db, vault, id, r.body)) {
           proof.media.leaves.push(m.leaf);
           await add(bundlePath.mediaDescriptor(id, m.seq), m.descriptor);
           await add(bundlePath.media(id, m.seq, m.kind as MediaKind), m.bytes);
+          clip.media(s.facts.kind, m);
           media += 1;
         }
         await add(bundlePath.proof(id, r.body.seq), canonicalJson(proof));
@@ -208,6 +216,27 @@ async function writeBundle(
       VERIFY_MD,
       Buffer.from(verifyMd({ bundleId, records: recordFiles, tokens: tokenFiles, withheld: withheld.size }), 'utf8'),
     );
+    const people = await clip.finish({
+      bundleId,
+      createdAt: new Date(nowMs).toISOString(),
+      device: fingerprint,
+      encrypted: !o.plain,
+      selection,
+      sessions: exported.map((e) => ({
+        sessionId: e.sessionId,
+        kind: e.kind,
+        windows: e.content.length,
+        contextRecords: e.context.length,
+        events: e.events,
+        media: e.media,
+        withheld: e.withheld,
+      })),
+      trustPem: o.trustPem,
+      uncovered,
+      env: o.env ?? process.env,
+    });
+    for (const f of people.files) await add(f.path, f.bytes);
+    if (people.videoNote !== null) progress(`  no clip/clip.mp4: ${people.videoNote}`);
     const manifest: BundleManifest = {
       v: 1,
       bundleId,
@@ -217,6 +246,7 @@ async function writeBundle(
       sessions: manifestSessions,
       // This file's own line is the last one SHA256SUMS gets.
       files: sums.length + 1,
+      clip: people.manifest,
     };
     const manifestBytes = canonicalJson(manifest);
     await add(MANIFEST, manifestBytes);
@@ -233,6 +263,7 @@ async function writeBundle(
       range: selection.range,
       sessions: exported,
       uncovered,
+      clipNote: people.videoNote,
     };
   } catch (error) {
     await sink.abort();
