@@ -78,6 +78,21 @@ function selectSession(db: Database, chain: ChainStore, s: SessionRow, fromMs: n
     .sort((a, b) => a.body.seq - b.body.seq);
   const overlaps = (r: SelectedRecord): boolean => Date.parse(r.body.from) < toMs && Date.parse(r.body.to) > fromMs;
   const content = new Set(records.filter(overlaps).map((r) => r.body.seq));
+  // Media are sealed a moment after they were captured (a fragment arrives ~1 s after its frames): a
+  // screen or terminal window is content also when it seals media captured inside the range.
+  if (s.kind !== 'agent') {
+    const captured = db
+      .prepare<[string, number, number], { seq: number }>(
+        'SELECT seq FROM media WHERE session_id = ? AND start_ms < ? AND end_ms >= ?',
+      )
+      .all(s.id, toMs, fromMs)
+      .map((m) => m.seq);
+    for (const r of records) {
+      const { firstSeq, lastSeq } = r.body.media;
+      if (firstSeq !== null && lastSeq !== null && captured.some((m) => m >= firstSeq && m <= lastSeq))
+        content.add(r.body.seq);
+    }
+  }
   if (content.size > 0 && s.kind !== 'agent')
     for (const needed of headerSeqs(db, s, records, content)) content.add(needed);
   const tokens = db
