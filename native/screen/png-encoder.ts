@@ -47,9 +47,9 @@ export function encodePng(image: RawImage, level = 6): Buffer {
   // compression 0 (deflate), filter method 0, interlace 0 (none): already zero
   return Buffer.concat([
     PNG_SIGNATURE,
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(raw, { level })),
-    chunk('IEND', Buffer.alloc(0)),
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', deflateSync(raw, { level })),
+    pngChunk('IEND', Buffer.alloc(0)),
   ]);
 }
 
@@ -61,7 +61,8 @@ export function pngSize(png: Uint8Array): { width: number; height: number } | nu
   return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
 
-function chunk(type: string, data: Buffer): Buffer {
+/** One PNG chunk: length, type, data, and a CRC over the type and the data (PNG §5.3). */
+export function pngChunk(type: string, data: Buffer): Buffer {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(data.length, 0);
   head.write(type, 4, 'latin1');

@@ -1,5 +1,5 @@
-import { crc32 } from 'node:zlib';
 import { AevError } from '../../electron/common/errors.ts';
+import { pngChunk } from './png-encoder.ts';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 // PNG §5.3: a chunk is length (4) + type (4) + data + CRC (4).
@@ -24,7 +24,7 @@ export function withTextChunk(png: Buffer, keyword: string, text: string): Buffe
   // keyword + NUL, then the text (not NUL-terminated: its length follows from the chunk length).
   const data = Buffer.concat([keywordBytes, Buffer.from([0, 0, 0, 0, 0]), Buffer.from(text, 'utf8')]);
   if (data.length > MAX_CHUNK_DATA) throw new AevError('E_MEDIA_FORMAT', 'text too long for one PNG chunk');
-  return Buffer.concat([png.subarray(0, iend), chunk('iTXt', data), png.subarray(iend)]);
+  return Buffer.concat([png.subarray(0, iend), pngChunk('iTXt', data), png.subarray(iend)]);
 }
 
 /** The uncompressed iTXt chunks of a PNG, in file order (compressed ones are skipped: we never write them). */
@@ -95,14 +95,4 @@ function findIend(png: Buffer): number {
     return c.at;
   }
   throw new AevError('E_MEDIA_FORMAT', 'PNG has no IEND chunk');
-}
-
-/** One chunk; the CRC covers the type and the data, not the length (§5.3). */
-function chunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(data, crc32(head.subarray(4, 8))), 0);
-  return Buffer.concat([head, data, crc]);
 }

@@ -1,16 +1,15 @@
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import type { KeyringPort } from '../../../native/keychain/keyring.ts';
 import { AevError } from '../../common/errors.ts';
 import type { MediaKind } from '../../common/model/media.ts';
-import { runtimePaths } from '../runtime/data-root.ts';
 import { newId } from '../runtime/ids.ts';
 import { canonicalJson } from '../seal/canonical-json.ts';
 import { DEVICE_PRINCIPAL, SIGNATURE_NAMESPACE } from '../seal/device-identity.ts';
 import { allowedSignersLine, fingerprintSha256, loadDeviceKey, publicKeyOpenSsh } from '../seal/device-key.ts';
 import { signSshsig } from '../seal/sshsig.ts';
-import { openVault } from '../vault/vault.ts';
 import type { Vault } from '../vault/vault.ts';
+import { openStoreReadOnly } from '../verify/open-store.ts';
 import type { BundleManifest, BundleProof } from './bundle-manifest.ts';
 import {
   ALLOWED_SIGNERS,
@@ -87,15 +86,7 @@ export async function exportBundle(o: ExportOptions): Promise<ExportResult> {
       'a bundle is encrypted to at least one --recipient (age1…); pass --plain to write it unencrypted',
     );
   const progress = o.onProgress ?? (() => undefined);
-  const paths = runtimePaths(o.dataRoot);
-  const vault = await openVault({ vaultDir: paths.vaultDir, keyring: o.keyring, passphrase: o.passphrase });
-  let db: BetterSqlite3.Database;
-  try {
-    db = new BetterSqlite3(paths.indexPath, { readonly: true, fileMustExist: true });
-  } catch (cause) {
-    vault.close();
-    throw new AevError('E_IO', `cannot open the index ${paths.indexPath}`, undefined, { cause });
-  }
+  const { vault, db, close } = await openStoreReadOnly(o);
   try {
     // One read transaction: the daemon may seal more windows meanwhile; the bundle is one consistent view.
     db.exec('BEGIN');
@@ -107,8 +98,7 @@ export async function exportBundle(o: ExportOptions): Promise<ExportResult> {
     );
     return await writeBundle(o, vault, db, selection, withheld, progress);
   } finally {
-    db.close();
-    vault.close();
+    close();
   }
 }
 

@@ -10,15 +10,12 @@ import { verifySshsig } from '../seal/sshsig.ts';
 import { openBytes } from '../vault/aead.ts';
 import { chainRecordBodySchema } from './chain-record-schema.ts';
 import type { ReportBuilder } from './report-builder.ts';
+import type { TokenCheck } from './token-check.ts';
+
+export type { TokenCheck } from './token-check.ts';
 import { checkMedia } from './verify-media.ts';
 import type { MediaReader } from './verify-media.ts';
 import { rootMatches, unownedVerdict, windowOwners } from './window-ranges.ts';
-
-/** Checks one RFC 3161 response for an imprint against the TSA trust store. */
-export type TokenCheck = (
-  response: Buffer,
-  imprint: Buffer,
-) => { readonly valid: boolean; readonly code?: string; readonly message?: string; readonly genTime?: string };
 
 export interface SessionVerifyDeps {
   readonly db: Database;

@@ -1,17 +1,13 @@
-import BetterSqlite3 from 'better-sqlite3';
 import type { KeyringPort } from '../../../native/keychain/keyring.ts';
 import { AevError } from '../../common/errors.ts';
 import type { MediaKind } from '../../common/model/media.ts';
 import type { VerifyItem, VerifyReport } from '../../common/model/verification.ts';
-import { runtimePaths } from '../runtime/data-root.ts';
 import { ChainStore } from '../seal/chain-store.ts';
 import { fingerprintSha256, loadDeviceKey } from '../seal/device-key.ts';
-import { certificatesFromPem } from '../tsa/tsa-certificate.ts';
-import { verifyTimestamp } from '../tsa/verify-timestamp.ts';
-import { openVault } from '../vault/vault.ts';
+import { openStoreReadOnly } from './open-store.ts';
 import { ReportBuilder } from './report-builder.ts';
+import { tokenChecker } from './token-check.ts';
 import { verifySession } from './verify-session.ts';
-import type { TokenCheck } from './verify-session.ts';
 
 export interface VerifyStoreOptions {
   readonly dataRoot: string;
@@ -31,32 +27,11 @@ export interface VerifyStoreOptions {
  * opens the vault (to read ciphertexts and the device key) and the index read-only, and recomputes.
  */
 export async function verifyStore(o: VerifyStoreOptions): Promise<VerifyReport> {
-  const paths = runtimePaths(o.dataRoot);
-  const vault = await openVault({ vaultDir: paths.vaultDir, keyring: o.keyring, passphrase: o.passphrase });
-  let db: BetterSqlite3.Database;
-  try {
-    db = new BetterSqlite3(paths.indexPath, { readonly: true, fileMustExist: true });
-  } catch (cause) {
-    vault.close();
-    throw new AevError('E_IO', `cannot open the index ${paths.indexPath}`, undefined, { cause });
-  }
+  const { vault, db, close } = await openStoreReadOnly(o);
   const report = new ReportBuilder(o.onItem);
   try {
     const device = loadDeviceKey(await vault.objects.get('device-key', 'device'));
-    const anchors = certificatesFromPem(o.trustPem);
-    const checkToken: TokenCheck = (response, imprint) => {
-      const v = verifyTimestamp(
-        response,
-        { digest: imprint, algorithm: 'SHA-256' },
-        { trustAnchors: anchors, form: 'response' },
-      );
-      return {
-        valid: v.valid,
-        ...(v.code === undefined ? {} : { code: v.code }),
-        ...(v.message === undefined ? {} : { message: v.message }),
-        ...(v.genTime === undefined ? {} : { genTime: v.genTime }),
-      };
-    };
+    const checkToken = tokenChecker(o.trustPem);
     const ids =
       o.sessions === 'all'
         ? db
@@ -85,8 +60,7 @@ export async function verifyStore(o: VerifyStoreOptions): Promise<VerifyReport> 
       throw error;
     }
   } finally {
-    db.close();
-    vault.close();
+    close();
   }
   return report.build(o.allowPending);
 }

@@ -88,7 +88,9 @@ describe.skipIf(missing.length > 0)('clip and report in an exported bundle (real
         return ack.sessionId;
       };
       sessionId = await send('SessionStart');
-      await sleep(1500); // recording starts, a keyframe and a second of black
+      // Recording starts (slower on a loaded machine), then a keyframe and a second of black.
+      await until(() => t.engine.status().screen.state === 'recording', 15_000, 'the screen recording');
+      await sleep(1500);
       const calls: [string, string, Record<string, unknown>][] = [
         ['#ff0000', 'Bash', { command: 'npm test' }],
         ['#00c000', 'Write', { file_path: '/work/src/app.ts', content: 'x' }],

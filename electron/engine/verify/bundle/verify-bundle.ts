@@ -2,10 +2,8 @@ import type { VerifyItem, VerifyReport } from '../../../common/model/verificatio
 import type { ManifestSession, SessionFacts } from '../../export/bundle-manifest.ts';
 import { sessionFactsSchema } from '../../export/bundle-manifest.ts';
 import { bundlePath, CLIP_MP4, TRUST_PEM } from '../../export/bundle-layout.ts';
-import { certificatesFromPem } from '../../tsa/tsa-certificate.ts';
-import { verifyTimestamp } from '../../tsa/verify-timestamp.ts';
 import { ReportBuilder } from '../report-builder.ts';
-import type { TokenCheck } from '../verify-session.ts';
+import { tokenChecker } from '../token-check.ts';
 import type { BundleContext } from './bundle-context.ts';
 import { fileBytes, parseJson } from './bundle-context.ts';
 import { openBundleStream, readAgeIdentities } from './bundle-source.ts';
@@ -54,7 +52,7 @@ export async function verifyBundle(o: VerifyBundleOptions): Promise<VerifyReport
   const ctx: BundleContext = {
     files,
     report,
-    checkToken: tokenChecker(o.trustPem ?? files.get(TRUST_PEM)?.bytes?.toString('utf8') ?? ''),
+    checkToken: tokenChecker(o.trustPem ?? files.get(TRUST_PEM)?.bytes?.toString('utf8') ?? '', true),
     claimed: new Set(),
     devicePublicKey: null,
     deviceFingerprint: null,
@@ -96,26 +94,4 @@ function verifyBundleSession(ctx: BundleContext, s: ManifestSession): void {
   const records = checkBundleRecords(ctx, s, facts);
   checkBundleItems(ctx, s, records);
   checkBundleTokens(ctx, s, records);
-}
-
-function tokenChecker(trustPem: string): TokenCheck {
-  let anchors: ReturnType<typeof certificatesFromPem> = [];
-  try {
-    anchors = certificatesFromPem(trustPem);
-  } catch {
-    // No usable anchors: every token then fails with the verifier's own coded reason.
-  }
-  return (response, imprint) => {
-    const v = verifyTimestamp(
-      response,
-      { digest: imprint, algorithm: 'SHA-256' },
-      { trustAnchors: anchors, form: 'response' },
-    );
-    return {
-      valid: v.valid,
-      ...(v.code === undefined ? {} : { code: v.code }),
-      ...(v.message === undefined ? {} : { message: v.message }),
-      ...(v.genTime === undefined ? {} : { genTime: v.genTime }),
-    };
-  };
 }
