@@ -23,6 +23,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   pause: async () => (await import('./commands/pause.ts')).runPause,
   resume: async () => (await import('./commands/pause.ts')).runResume,
   run: async () => (await import('./commands/run.ts')).run,
+  ui: async () => (await import('./commands/ui.ts')).run,
 };
 
 export const USAGE = `aev — Agent Evidence, the flight recorder for AI coding agents
@@ -52,6 +53,7 @@ Usage: aev <command> [options]
   export SESSION (--from ISO --to ISO | --from-tool ID --to-tool ID) --out FILE
          (--recipient age1… | --recipients-file F | --plain) [--withhold-event ID]… [--trust PEM]
                                write an age-encrypted evidence bundle of whole sealed windows
+  ui [--port N]                serve the desktop UI to a local browser (development, UI tests)
   keys show [--json]           the device signing key: fingerprint and allowed_signers line
   doctor                       check this machine: Node, keyring, socket, ffmpeg, TSAs
   version                      print the version
