@@ -29,6 +29,7 @@ import type { DaemonLock } from './runtime/daemon-lock.ts';
 import { runtimePaths } from './runtime/data-root.ts';
 import type { RuntimePaths } from './runtime/data-root.ts';
 import { ensurePrivateDir } from './runtime/private-dir.ts';
+import { StorageHealth } from './runtime/storage-health.ts';
 import { recordMissedEvents } from './seal/missed-events.ts';
 import { SealService } from './seal/seal-service.ts';
 import { SessionTracker } from './sessions/session-tracker.ts';
@@ -79,6 +80,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
   const { clock, logger } = config;
   let running: Running | null = null;
   const switcher = new RecordingSwitch(clock, logger);
+  const storage = new StorageHealth(clock, logger);
 
   const status = (): EngineStatus => {
     if (running === null) throw new AevError('E_SHUTTING_DOWN', 'the engine is not running');
@@ -104,6 +106,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
       sealing: running.seal.status(),
       screen: running.screen?.status() ?? { state: 'off', recordingId: null, detail: null, backend: null },
       stills: running.stills?.status() ?? null,
+      storage: storage.status(),
     };
   };
 
@@ -194,7 +197,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           serverName: `aev/${AEV_VERSION}`,
           async ingest(event, client, received) {
             const normalized = normalizeEvent(event, received);
-            const written = await queue.submit(normalized, client);
+            const written = await storage.track(() => queue.submit(normalized, client));
             // Media of the same moment, after the ack is decided and without delaying it (invariant I7).
             if (switcher.recording) {
               transcripts.onEvent(written.sessionId, normalized.payload.transcript_path);
@@ -207,7 +210,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
             return Promise.resolve().then(() => control.call(method, params));
           },
           terminal(frame, connection) {
-            return terminals.handle(frame, connection);
+            return storage.track(() => terminals.handle(frame, connection));
           },
           disconnected(connection) {
             terminals.disconnected(connection);
@@ -246,8 +249,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
         screen?.start();
         const sweeper = setInterval(
           () => {
-            const cutoff = clock.now() - config.sessionIdleMs;
-            for (const s of sessions.idleSince(cutoff)) {
+            for (const s of sessions.idleFor(config.sessionIdleMs, clock.now(), clock.monoUs())) {
               writer.endSession(s, 'idle', clock.now());
               logger.info('session ended after idle timeout', { sessionId: s.id });
             }

@@ -60,6 +60,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       writeLine(io.stdout, `    ${t.url}  ${state}`);
     }
   }
+  if (s.storage.state === 'full')
+    writeLine(
+      io.stdout,
+      `  storage     DISK FULL since ${s.storage.since ?? '?'}: ${s.storage.refused} write(s) refused; free space to resume`,
+    );
   writeLine(io.stdout, `  screen      ${screenLine(s.screen)}`);
   if (s.stills !== null) {
     const st = s.stills;

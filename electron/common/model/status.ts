@@ -30,6 +30,14 @@ export interface ScreenStatus {
   readonly backend: string | null;
 }
 
+/** Whether what arrives can be stored; `full` since the first write refused for lack of space. */
+export interface StorageStatus {
+  readonly state: 'ok' | 'full';
+  readonly since: string | null;
+  /** Writes refused since then. */
+  readonly refused: number;
+}
+
 export interface EngineStatus {
   readonly version: string;
   readonly pid: number;
@@ -50,6 +58,7 @@ export interface EngineStatus {
   readonly sessions: { readonly active: number; readonly total: number };
   readonly sealing: SealingStatus;
   readonly screen: ScreenStatus;
+  readonly storage: StorageStatus;
   /** Stills at tool calls; null when screen capture is off. */
   readonly stills: {
     readonly taken: number;

@@ -5,6 +5,7 @@ import type { MediaDescriptor, MediaItem, MediaKind } from '../../common/model/m
 import type { Clock } from '../runtime/clock.ts';
 import { newId } from '../runtime/ids.ts';
 import { canonicalJson } from '../seal/canonical-json.ts';
+import { storageError } from '../ingest/event-writer.ts';
 import type { ObjectStore } from '../vault/object-store.ts';
 
 export interface NewMedia {
@@ -62,8 +63,22 @@ export class MediaStore {
     if (!(item.endMs >= item.startMs))
       throw new AevError('E_INTERNAL', `media interval ends before it starts (${item.startMs}..${item.endMs})`);
     const objectId = newId('m', this.#clock.now());
-    await this.#objects.put(item.kind, objectId, item.bytes);
+    try {
+      await this.#objects.put(item.kind, objectId, item.bytes);
+    } catch (cause) {
+      throw storageError(cause, 'captured media');
+    }
     const sha256 = createHash('sha256').update(item.bytes).digest('hex');
+    try {
+      return this.#insertItem(sessionId, item, objectId, sha256);
+    } catch (cause) {
+      // The row did not land: the encrypted object would be an orphan no record ever names.
+      await this.#objects.delete(item.kind, objectId).catch(() => undefined);
+      throw storageError(cause, 'captured media');
+    }
+  }
+
+  #insertItem(sessionId: string, item: NewMedia, objectId: string, sha256: string): StoredMedia {
     return this.#db.transaction((): StoredMedia => {
       const session = this.#count.get(sessionId);
       if (session === undefined) throw new AevError('E_NOT_FOUND', `no session ${sessionId}`);

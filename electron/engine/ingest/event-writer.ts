@@ -175,6 +175,7 @@ export class EventWriter implements OpenWindows {
     this.#touched.set(session.id, { at: receivedAt, monoUs: p.receivedMonoUs, count: (touched?.count ?? 0) + 1 });
     session.nextSeq = seq + 1;
     session.lastEventAtMs = p.receivedAtMs;
+    session.lastEventMonoUs = p.receivedMonoUs;
     this.#pairToolCall(session.id, e, eventId, receivedAt, p.receivedMonoUs);
     if (e.kind === 'SessionEnd') this.endSession(session, 'session-end', p.receivedAtMs);
     return { eventId, sessionId: session.id, seq };
@@ -194,6 +195,7 @@ export class EventWriter implements OpenWindows {
       agentSessionId: e.agentSessionId,
       nextSeq: 1,
       lastEventAtMs: p.receivedAtMs,
+      lastEventMonoUs: p.receivedMonoUs,
     };
     this.#sessions.add(session);
     return session;
@@ -217,11 +219,12 @@ export class EventWriter implements OpenWindows {
   }
 }
 
-function storageError(cause: unknown): AevError {
+/** A failed index write as a coded error: the disk is full, or the index failed (never a bare SQLite error). */
+export function storageError(cause: unknown, what = 'events'): AevError {
   if (cause instanceof AevError) return cause;
   const code = (cause as { code?: unknown }).code;
   if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
-    return new AevError('E_DISK_FULL', 'the disk is full: events cannot be stored', undefined, { cause });
+    return new AevError('E_DISK_FULL', `the disk is full: ${what} cannot be stored`, undefined, { cause });
   }
-  return new AevError('E_IO', 'the index could not store the events', { sqliteCode: String(code) }, { cause });
+  return new AevError('E_IO', `the index could not store the ${what}`, { sqliteCode: String(code) }, { cause });
 }

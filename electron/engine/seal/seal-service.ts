@@ -91,6 +91,20 @@ export class SealService {
    * as a signed gap in every session that was still open (invariant I4).
    */
   recoverAfterUncleanStop(detail: string): void {
+    // What was received before the crash is sealed in a window that ends at the last thing received,
+    // so the downtime itself falls into the gap that follows, not into a window (invariant I4).
+    const pending = this.#db
+      .prepare<[], { id: string; last_event: string | null; last_media: number | null }>(
+        `SELECT s.id,
+                (SELECT MAX(e.received_at) FROM events e WHERE e.session_id = s.id AND e.seq > s.sealed_seq) AS last_event,
+                (SELECT MAX(m.end_ms) FROM media m WHERE m.session_id = s.id AND m.seq > s.sealed_media) AS last_media
+           FROM sessions s WHERE s.chain_final = 0 AND (s.event_count > s.sealed_seq OR s.media_count > s.sealed_media)`,
+      )
+      .all();
+    for (const s of pending) {
+      const lastMs = Math.max(s.last_event === null ? 0 : Date.parse(s.last_event), s.last_media ?? 0);
+      this.sealer.sealWindow(s.id, false, lastMs > 0 ? lastMs + 1 : undefined);
+    }
     this.sealer.sealDue();
     this.gapInOpenSessions('engine-unclean-stop', detail);
   }

@@ -115,7 +115,7 @@ export class WindowSealer {
   }
 
   /** Seals what a session has not sealed yet; the record is final when the session has ended. */
-  sealWindow(sessionId: string, allowFinal = true): StoredChainRecord | null {
+  sealWindow(sessionId: string, allowFinal = true, endMs?: number): StoredChainRecord | null {
     const record = this.#db.transaction(() => {
       const session = this.#mustSession(sessionId);
       if (session.chain_final === 1) return null;
@@ -123,7 +123,7 @@ export class WindowSealer {
       const summary = this.#openWindow(session);
       const media = this.#openMedia(session);
       if (summary.count === 0 && media.count === 0 && !final) return null;
-      const stored = this.#append(session, 'window', summary, media, null, final);
+      const stored = this.#append(session, 'window', summary, media, null, final, endMs);
       this.#windows?.close(sessionId);
       if (summary.lastSeq !== null) {
         this.#db.prepare('UPDATE sessions SET sealed_seq = ? WHERE id = ?').run(summary.lastSeq, sessionId);
@@ -163,11 +163,12 @@ export class WindowSealer {
     media: MediaSummary,
     gap: ChainRecordBody['gap'],
     final: boolean,
+    endMs?: number,
   ): StoredChainRecord {
     const last = this.#chain.last(session.id);
     const nowMs = this.#clock.now();
     const from = last?.body.to ?? session.started_at;
-    let to = new Date(nowMs).toISOString();
+    let to = new Date(Math.min(endMs ?? nowMs, nowMs)).toISOString();
     if (to < from) {
       // The wall clock went back: never let coverage run backwards; the jump is visible as sealedAt < to.
       this.#logger.warn('wall clock is behind the last sealed window', { sessionId: session.id, from, now: to });

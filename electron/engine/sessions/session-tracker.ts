@@ -9,6 +9,8 @@ export interface OpenSession {
   nextSeq: number;
   /** Wall clock of the last event, for idle detection across restarts. */
   lastEventAtMs: number;
+  /** Monotonic time of the last event in this run (null for a session loaded from an earlier run). */
+  lastEventMonoUs: number | null;
 }
 
 interface OpenSessionRow {
@@ -38,6 +40,7 @@ export class SessionTracker {
         agentSessionId: r.agent_session_id,
         nextSeq: (r.max_seq ?? 0) + 1,
         lastEventAtMs: Date.parse(r.last_event_at),
+        lastEventMonoUs: null,
       });
     }
   }
@@ -60,9 +63,14 @@ export class SessionTracker {
     this.#open.delete(key(session.agent, session.agentSessionId));
   }
 
-  /** Sessions with no event since `cutoffMs` (wall clock). */
-  idleSince(cutoffMs: number): OpenSession[] {
-    return [...this.#open.values()].filter((s) => s.lastEventAtMs < cutoffMs);
+  /**
+   * Sessions with no event for `idleMs`. Within one run on the monotonic clock, so a wall clock that
+   * jumps forward ends nothing; sessions from an earlier run (no monotonic time yet) by the wall clock.
+   */
+  idleFor(idleMs: number, nowMs: number, nowMonoUs: number): OpenSession[] {
+    return [...this.#open.values()].filter((s) =>
+      s.lastEventMonoUs === null ? s.lastEventAtMs < nowMs - idleMs : nowMonoUs - s.lastEventMonoUs > idleMs * 1000,
+    );
   }
 
   get size(): number {
