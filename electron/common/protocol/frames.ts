@@ -50,8 +50,16 @@ export type EventFrame = z.infer<typeof eventFrameSchema>;
 /** The id `aev run` gives a terminal; passed to the agent as AEV_TERMINAL_ID so its events link to it. */
 export const terminalIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
+/** The longest a terminal recording may run, in cast seconds (one year). */
+export const MAX_CAST_SECONDS = 366 * 24 * 3600;
+
 /** asciicast v2 event `[seconds since start, "o"|"i"|"r"|"m", data]` (docs.asciinema.org, asciicast v2). */
-export const castFrameSchema = z.tuple([z.number().nonnegative(), z.enum(['o', 'i', 'r', 'm']), z.string()]);
+export const castFrameSchema = z.tuple([
+  // Seconds since the terminal started; a year bounds it (a wall-clock time derived from it must exist).
+  z.number().nonnegative().max(MAX_CAST_SECONDS),
+  z.enum(['o', 'i', 'r', 'm']),
+  z.string(),
+]);
 
 /**
  * `aev run` opens a terminal recording on an ingest connection: the asciicast v2 header fields plus the

@@ -13,6 +13,8 @@ interface OpenTerminal {
   /** Frames of one terminal are stored strictly in order: each waits for the previous one. */
   tail: Promise<unknown>;
   lastT: number;
+  /** terminal.close was received: nothing may follow it. */
+  closing: boolean;
 }
 
 /**
@@ -41,13 +43,17 @@ export class TerminalIngest {
     const t = this.#open.get(frame.terminalId);
     if (t?.owner !== owner)
       return Promise.reject(new AevError('E_NOT_FOUND', `terminal ${frame.terminalId} is not open on this connection`));
+    if (t.closing)
+      return Promise.reject(new AevError('E_SCHEMA', `terminal ${frame.terminalId} was closed: nothing may follow`));
+    if (frame.type === 'terminal.close') t.closing = true;
+    else if (!nonDecreasing(frame.events.map((e) => e[0])))
+      return Promise.reject(new AevError('E_SCHEMA', 'cast event times must not go backwards'));
     const next = t.tail.then(async () => {
       if (frame.type === 'terminal.data') {
         const events = frame.events;
         const firstT = events[0]?.[0] ?? 0;
         const lastT = events.at(-1)?.[0] ?? firstT;
         if (firstT < t.lastT) throw new AevError('E_SCHEMA', 'cast event times must not go backwards');
-        t.lastT = lastT;
         const bytes = Buffer.from(events.map((e) => `${JSON.stringify(e)}\n`).join(''), 'utf8');
         const stored = await this.#media.add(t.sessionId, {
           kind: 'terminal',
@@ -56,6 +62,7 @@ export class TerminalIngest {
           endMs: t.anchorMs + lastT * 1000,
           info: { events: events.length, firstT, lastT },
         });
+        t.lastT = lastT; // only once stored: a refused frame does not move the terminal's clock
         return { terminalId: frame.terminalId, sessionId: t.sessionId, media: stored.seq };
       }
       const atT = Math.max(t.lastT, (this.#clock.now() - t.anchorMs) / 1000);
@@ -98,7 +105,7 @@ export class TerminalIngest {
       throw new AevError('E_SCHEMA', `terminal ${frame.terminalId} is already open`);
     const anchorMs = this.#clock.now();
     const sessionId = this.#sessions.open('terminal', frame.agent, frame.terminalId, anchorMs);
-    const t: OpenTerminal = { sessionId, owner, anchorMs, tail: Promise.resolve(), lastT: 0 };
+    const t: OpenTerminal = { sessionId, owner, anchorMs, tail: Promise.resolve(), lastT: 0, closing: false };
     this.#open.set(frame.terminalId, t);
     // The asciicast v2 header (docs.asciinema.org/manual/asciicast/v2): the official recorder's fields.
     const header = {
@@ -131,6 +138,10 @@ export class TerminalIngest {
     this.#sessions.end(t.sessionId, reason, this.#clock.now());
     this.#logger.info('terminal ended', { sessionId: t.sessionId, terminalId, reason });
   }
+}
+
+function nonDecreasing(times: readonly number[]): boolean {
+  return times.every((time, i) => i === 0 || time >= (times[i - 1] ?? 0));
 }
 
 /** POSIX shell quoting for the header's informational `command` string. */

@@ -8,6 +8,9 @@ import { EndpointConnection } from './endpoint-connection.ts';
 import type { EndpointCounters, EndpointHandler } from './endpoint-handler.ts';
 import type { EndpointLimits } from './endpoint-limits.ts';
 
+/** How long a refused connection may take to read its refusal before it is cut. */
+const REFUSED_LINGER_MS = 1000;
+
 /**
  * The local endpoint: a Unix socket (0600 inside a 0700 folder) on macOS and Linux, a per-user named
  * pipe on Windows. Only the user who runs the engine can connect.
@@ -22,9 +25,15 @@ export class EndpointServer {
     this.#path = socketPath;
     this.#server = net.createServer({ pauseOnConnect: false }, (socket) => {
       if (this.#sockets.size >= limits.maxConnections) {
+        // Say why, then close for good: a refused client that vanishes (EPIPE) must not take the engine
+        // down, and one that keeps sending must not hold its descriptor open (nothing reads it).
+        socket.on('error', () => undefined);
+        socket.on('data', () => undefined);
         socket.end(
           `${JSON.stringify({ type: 'error', id: null, code: 'E_TOO_MANY_CONNECTIONS', message: `at most ${limits.maxConnections} connections` })}\n`,
+          () => socket.destroy(),
         );
+        setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
         this.counters.rejectedFrames += 1;
         return;
       }
