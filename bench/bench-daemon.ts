@@ -40,17 +40,7 @@ export async function startBenchDaemon(extraEnv: Record<string, string> = {}): P
     AEV_SCREEN: 'off',
     ...extraEnv,
   };
-  const child = spawn(process.execPath, [AEV, 'daemon', '--quiet'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('aev: ready')) resolve();
-    });
-    child.once('exit', (code) => {
-      reject(new Error(`daemon exited ${String(code)}`));
-    });
-  });
+  const child = await spawnReadyDaemon(env, 'inherit');
   return {
     dataRoot,
     socketPath: runtimePaths(dataRoot).socketPath,
@@ -63,4 +53,27 @@ export async function startBenchDaemon(extraEnv: Record<string, string> = {}): P
       fs.rmSync(tmp, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Spawns `aev daemon --quiet` and resolves once it says it is ready. With 'pipe', the last few KB of its
+ * stderr are kept and named when it exits before that.
+ */
+export async function spawnReadyDaemon(env: NodeJS.ProcessEnv, stderr: 'inherit' | 'pipe'): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [AEV, 'daemon', '--quiet'], { env, stdio: ['ignore', 'pipe', stderr] });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    err = (err + d.toString()).slice(-4000);
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('aev: ready')) resolve();
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`daemon exited ${String(code)} before ready${err === '' ? '' : `: ${err}`}`));
+    });
+  });
+  return child;
 }

@@ -13,6 +13,7 @@ import { captureArgs } from '../native/ffmpeg/capture-args.ts';
 import { percentile, runStandalone } from './bench-table.ts';
 import type { BenchRow } from './bench-table.ts';
 import { startBenchDaemon } from './bench-daemon.ts';
+import { startBenchXvfb } from './bench-xvfb.ts';
 
 const SECONDS = Number(process.env.AEV_BENCH_SECONDS ?? '60');
 const WARMUP_MS = 4000;
@@ -26,7 +27,7 @@ export async function run(): Promise<BenchRow[]> {
     if (spawnSync('sh', ['-c', `command -v ${p}`]).status !== 0) throw new Error(`${p} is needed: apt-get install it`);
   const rows: BenchRow[] = [];
   for (const scene of ['static', 'busy'] as const) {
-    const x = await startXvfb();
+    const x = await startBenchXvfb('1920x1080');
     const painter = paint(x.display, scene);
     try {
       const plain = await plainFfmpeg(x.display);
@@ -210,27 +211,6 @@ function paint(display: string, scene: Scene): ChildProcess {
   // An agent's terminal scrolling: ~200 lines a second through a full-screen xterm.
   const script = 'while :; do ls -la /usr/bin | head -50; sleep 0.25; done';
   return spawn('xterm', ['-geometry', '240x67+0+0', '-e', 'sh', '-c', script], { env, stdio: 'ignore' });
-}
-
-async function startXvfb(): Promise<{ display: string; stop(): Promise<void> }> {
-  const server = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1920x1080x24', '-nolisten', 'tcp'], {
-    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-  });
-  const fd3 = server.stdio[3] as NodeJS.ReadableStream;
-  const n = await new Promise<string>((resolve) => {
-    let text = '';
-    fd3.on('data', (c: Buffer) => {
-      text += c.toString();
-      if (text.includes('\n')) resolve(text.trim());
-    });
-  });
-  return {
-    display: `:${n}`,
-    async stop() {
-      server.kill('SIGTERM');
-      await exited(server);
-    },
-  };
 }
 
 function cpuSeconds(pid: number | undefined): number {

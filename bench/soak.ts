@@ -10,23 +10,22 @@
 // test/integration/faults/soak.test.ts. Checks: no fd growth beyond --max-fd-growth (default 8) after
 // warm-up, RSS growth after warm-up under --max-rss-growth-mb (default 50), status unsealedEvents 0,
 // every acknowledged event stored, verify without failures (time-stamps off here: pending allowed).
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EndpointClient } from '../electron/cli/client/endpoint-client.ts';
 import type { EngineStatus } from '../electron/common/model/status.ts';
 import { runtimePaths } from '../electron/engine/runtime/data-root.ts';
 import { verifyStore } from '../electron/engine/verify/verify-store.ts';
+import { spawnReadyDaemon } from './bench-daemon.ts';
 import { machineLine } from './bench-table.ts';
+import { startBenchXvfb } from './bench-xvfb.ts';
+import type { BenchXvfb } from './bench-xvfb.ts';
 import { growthAfter, sampleProcess } from './soak/proc-sampler.ts';
 import type { ProcSample } from './soak/proc-sampler.ts';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const AEV = path.join(REPO, 'bin', 'aev.js');
 const PASSPHRASE = 'soak test passphrase';
 
 const { values } = parseArgs({
@@ -53,45 +52,13 @@ const WARMUP_S = Math.min(120, Math.max(10, SECONDS * 0.25));
 
 const has = (program: string): boolean => spawnSync('sh', ['-c', `command -v ${program}`]).status === 0;
 
-/** Xvfb on a display it picks itself (-displayfd), or null when it is not installed. */
-async function startXvfb(): Promise<{ display: string; child: ChildProcess } | null> {
+/** Xvfb, or null when screen capture is off or Xvfb/ffmpeg are not installed. */
+async function startXvfb(): Promise<BenchXvfb | null> {
   if (values.screen === 'off' || !has('Xvfb') || !has('ffmpeg')) {
     if (values.screen === 'on') throw new Error('--screen on needs Xvfb and ffmpeg on PATH');
     return null;
   }
-  const child = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x720x24', '-nolisten', 'tcp', '-noreset'], {
-    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-  });
-  const number = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => {
-      text += d.toString();
-      if (text.includes('\n')) resolve(text.trim());
-    });
-    child.once('exit', () => {
-      reject(new Error('Xvfb exited before it was ready'));
-    });
-  });
-  return { display: `:${number}`, child };
-}
-
-async function startDaemon(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [AEV, 'daemon', '--quiet'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => {
-    err = (err + d.toString()).slice(-4000);
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('aev: ready')) resolve();
-    });
-    child.once('exit', (code) => {
-      reject(new Error(`daemon exited ${String(code)} before ready: ${err}`));
-    });
-  });
-  return child;
+  return startBenchXvfb('1280x720');
 }
 
 /** One agent: SessionStart, then Pre/Post tool-call pairs at a human-ish pace until `until`, then SessionEnd. */
@@ -153,7 +120,7 @@ async function main(): Promise<number> {
     `soak: ${SECONDS} s, ${AGENTS} agents, screen ${x === null ? 'off (no Xvfb/ffmpeg)' : `on ${x.display}`}`,
   );
   console.log(`machine: ${machineLine()}`);
-  const daemon = await startDaemon(env);
+  const daemon = await spawnReadyDaemon(env, 'pipe');
   const pid = daemon.pid ?? 0;
   const socketPath = runtimePaths(dataRoot).socketPath;
   const acked = { n: 0, lost: [] as string[] };
@@ -177,7 +144,7 @@ async function main(): Promise<number> {
   const exited = new Promise<number | null>((r) => daemon.once('exit', r));
   daemon.kill('SIGTERM');
   const exitCode = await exited;
-  if (x !== null) x.child.kill('SIGTERM');
+  await x?.stop();
   const report = await verifyStore({
     dataRoot,
     keyring: null,

@@ -168,6 +168,18 @@ describe('evidence bundles', () => {
     work.cleanup();
   });
 
+  /** `aev verify` exited 0; when not, the message lists every item that did not pass. */
+  function expectVerified(r: { code: number | null; report: VerifyReport }): void {
+    expect(
+      r.code,
+      JSON.stringify(
+        r.report.items.filter((i) => i.status !== 'pass'),
+        null,
+        1,
+      ),
+    ).toBe(0);
+  }
+
   async function verifyCli(
     file: string,
     ...extra: string[]
@@ -188,14 +200,7 @@ describe('evidence bundles', () => {
     // I1: no event payload is readable in the file on disk.
     expect(fs.readFileSync(encrypted).includes('secret-1')).toBe(false);
     const r = await verifyCli(encrypted, '--identity', identityFile);
-    expect(
-      r.code,
-      JSON.stringify(
-        r.report.items.filter((i) => i.status !== 'pass'),
-        null,
-        1,
-      ),
-    ).toBe(0);
+    expectVerified(r);
     expect(r.report.ok).toBe(true);
     const items = r.report.items.map((i) => i.item).join('\n');
     expect(items).toContain(`session ${sessionId} event 1`);
@@ -225,14 +230,7 @@ describe('evidence bundles', () => {
 
   it('verifies a plain bundle chosen by tool calls and reports the withheld event as withheld', async () => {
     const r = await verifyCli(plain);
-    expect(
-      r.code,
-      JSON.stringify(
-        r.report.items.filter((i) => i.status !== 'pass'),
-        null,
-        1,
-      ),
-    ).toBe(0);
+    expectVerified(r);
     const withheld = r.report.items.filter((i) => i.code === 'EVENT_WITHHELD');
     expect(withheld).toEqual([expect.objectContaining({ status: 'pass', item: `session ${sessionId} event 3` })]);
     expect(fs.readFileSync(plain).includes(withheldEventId)).toBe(false);
@@ -325,14 +323,7 @@ describe('evidence bundles', () => {
   it('repacked unchanged by GNU tar, the bundle still verifies', async () => {
     const dir = extract(plain, 'repack-clean');
     const r = await verifyCli(repack(dir, 'repack-clean'));
-    expect(
-      r.code,
-      JSON.stringify(
-        r.report.items.filter((i) => i.status !== 'pass'),
-        null,
-        1,
-      ),
-    ).toBe(0);
+    expectVerified(r);
   });
 
   it('names an event with one flipped byte', async () => {
@@ -517,14 +508,7 @@ describe('evidence bundles', () => {
     const terminalPart = result.sessions.find((x) => x.sessionId === terminalSessionId)!;
     expect(terminalPart.content[0]).toBe(1); // the window sealing the asciicast header
     const r = await verifyCli(file);
-    expect(
-      r.code,
-      JSON.stringify(
-        r.report.items.filter((i) => i.status !== 'pass'),
-        null,
-        1,
-      ),
-    ).toBe(0);
+    expectVerified(r);
   });
 
   it('warns when a content window has no time-stamp yet, and verify fails it as uncovered', async () => {
