@@ -45,7 +45,8 @@ export interface DaemonProcess {
 
 /** Starts a real `aev daemon` process and resolves once it says it is ready. */
 export async function startDaemon(dataRoot: string, extraEnv: Record<string, string> = {}): Promise<DaemonProcess> {
-  const child = spawn(process.execPath, [AEV_BIN, 'daemon'], { env: testEnv(dataRoot, extraEnv), stdio: 'pipe' });
+  const env = testEnv(dataRoot, extraEnv);
+  const child = spawn(process.execPath, [AEV_BIN, 'daemon'], { env, stdio: 'pipe' });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -73,7 +74,7 @@ export async function startDaemon(dataRoot: string, extraEnv: Record<string, str
   });
   return {
     child,
-    paths: runtimePaths(dataRoot),
+    paths: runtimePaths(dataRoot, process.platform, env),
     stdout: () => out,
     stderr: () => err,
     exited,

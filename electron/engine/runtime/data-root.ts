@@ -42,7 +42,11 @@ export interface RuntimePaths {
 /** sun_path is 104 bytes on macOS and 108 on Linux, including the terminating NUL. */
 const MAX_SOCKET_PATH = 100;
 
-export function runtimePaths(dataRoot: string, platform: NodeJS.Platform = process.platform): RuntimePaths {
+export function runtimePaths(
+  dataRoot: string,
+  platform: NodeJS.Platform = process.platform,
+  env: Env = process.env,
+): RuntimePaths {
   let runtimeDir = path.join(dataRoot, 'run');
   let socketPath: string;
   if (platform === 'win32') {
@@ -52,7 +56,7 @@ export function runtimePaths(dataRoot: string, platform: NodeJS.Platform = proce
     socketPath = path.join(runtimeDir, 'aev.sock');
     if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
       // A deep data root would overflow sun_path: move the runtime folder to a short per-user path.
-      runtimeDir = path.join(os.tmpdir(), `aev-${String(process.getuid?.() ?? 0)}`, shortHash(dataRoot));
+      runtimeDir = shortRuntimeDir(dataRoot, env);
       socketPath = path.join(runtimeDir, 'aev.sock');
     }
   }
@@ -67,6 +71,21 @@ export function runtimePaths(dataRoot: string, platform: NodeJS.Platform = proce
     settingsPath: path.join(dataRoot, 'settings.json'),
     missedEventsPath: path.join(runtimeDir, 'missed-events.ndjson'),
   };
+}
+
+/**
+ * `$XDG_RUNTIME_DIR` (XDG Base Directory spec: owned by the user, mode 0700, created at login) when it
+ * is set, absolute and short enough: nobody else can create our folder there first. Otherwise the shared
+ * temp folder, where another user could squat `aev-<uid>` — the engine and every client refuse a folder
+ * that is not the user's own and private (docs/threat-model.md, "other local users").
+ */
+function shortRuntimeDir(dataRoot: string, env: Env): string {
+  const xdg = env.XDG_RUNTIME_DIR;
+  if (xdg !== undefined && path.isAbsolute(xdg)) {
+    const dir = path.join(xdg, 'agent-evidence', shortHash(dataRoot));
+    if (Buffer.byteLength(path.join(dir, 'aev.sock')) <= MAX_SOCKET_PATH) return dir;
+  }
+  return path.join(os.tmpdir(), `aev-${String(process.getuid?.() ?? 0)}`, shortHash(dataRoot));
 }
 
 /**

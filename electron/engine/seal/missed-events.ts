@@ -17,13 +17,27 @@ interface MissedLine {
  * hole is on record (invariant I4), then removes the file. Notes for unknown sessions are counted only.
  */
 export function recordMissedEvents(file: string, db: Database, sealer: WindowSealer, logger: Logger): number {
+  // Claim the notes by renaming them first: a hook that fails while the engine starts appends to a new
+  // file instead of to one we are about to delete. A claimed file is removed only after its gaps are
+  // committed, so a crash in between repeats a gap at the next start rather than losing it.
+  const claimed = `${file}.claimed`;
+  let count = fs.existsSync(claimed) ? consumeClaimed(claimed, db, sealer, logger) : 0;
+  try {
+    fs.renameSync(file, claimed);
+  } catch {
+    return count; // no notes (ENOENT), or not ours to take: nothing more to record
+  }
+  count += consumeClaimed(claimed, db, sealer, logger);
+  return count;
+}
+
+function consumeClaimed(claimed: string, db: Database, sealer: WindowSealer, logger: Logger): number {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = fs.readFileSync(claimed, 'utf8');
   } catch {
     return 0;
   }
-  fs.rmSync(file, { force: true });
   const bySession = new Map<string, string[]>();
   let unknown = 0;
   for (const line of text.split('\n')) {
@@ -52,6 +66,7 @@ export function recordMissedEvents(file: string, db: Database, sealer: WindowSea
     const detail = `${notes.length} hook event(s) could not reach the recorder: ${notes.slice(0, 20).join('; ')}${notes.length > 20 ? '; …' : ''}`;
     sealer.recordGap(sessionId, 'hook-unreachable', detail.slice(0, 1000));
   }
+  fs.rmSync(claimed, { force: true });
   if (unknown > 0) logger.warn('missed hook events for sessions this engine never saw', { count: unknown });
   return [...bySession.values()].reduce((n, l) => n + l.length, 0) + unknown;
 }

@@ -94,4 +94,21 @@ describe('a data root too deep for a socket path', () => {
     expect(status.code).toBe(0);
     expect(await d.stop()).toBe(0);
   });
+
+  it('prefers $XDG_RUNTIME_DIR, which only the user can write, over the shared temp folder', async () => {
+    const dataRoot = path.join(tmp.dir, 'another-very-long-folder-name-to-overflow-sun-path'.repeat(2), 'data');
+    fs.mkdirSync(path.dirname(dataRoot), { recursive: true });
+    const xdg = path.join(tmp.dir, 'xdg');
+    fs.mkdirSync(xdg, { mode: 0o700 });
+    const d = await startDaemon(dataRoot, { XDG_RUNTIME_DIR: xdg });
+    try {
+      expect(d.paths.runtimeDir.startsWith(path.join(xdg, 'agent-evidence') + path.sep)).toBe(true);
+      expect(fs.statSync(d.paths.socketPath).isSocket()).toBe(true);
+      expect(fs.statSync(path.dirname(d.paths.runtimeDir)).mode & 0o077).toBe(0);
+      const status = await runAev(['status', '--json'], testEnv(dataRoot, { XDG_RUNTIME_DIR: xdg }));
+      expect(status.code).toBe(0);
+    } finally {
+      expect(await d.stop()).toBe(0);
+    }
+  });
 });
