@@ -10,18 +10,34 @@ export interface BenchRow {
   readonly target: string;
   readonly met: boolean;
   readonly baseline: string;
+  /**
+   * The baseline as a number in the figure's unit, when the two compare directly (e.g. our MB/s beside
+   * sha256sum's MB/s): the table then prints figure ÷ baseline as the ratio column.
+   */
+  readonly baselineFigure?: number;
   readonly note?: string;
 }
 
+/** figure ÷ baseline, or undefined when the row has no comparable baseline figure. */
+export function ratioOf(row: BenchRow): number | undefined {
+  const b = row.baselineFigure;
+  if (b === undefined || !Number.isFinite(b) || b === 0 || !Number.isFinite(row.figure)) return undefined;
+  return row.figure / b;
+}
+
 export function printTable(rows: readonly BenchRow[]): void {
-  const header = ['benchmark', 'figure', 'target', 'met', 'baseline (same machine)'];
-  const lines = rows.map((r) => [
-    r.name,
-    `${formatNumber(r.figure)} ${r.unit}`,
-    r.target,
-    r.met ? 'yes' : 'NO',
-    r.baseline,
-  ]);
+  const header = ['benchmark', 'figure', 'target', 'met', 'ratio', 'baseline (same machine)'];
+  const lines = rows.map((r) => {
+    const ratio = ratioOf(r);
+    return [
+      r.name,
+      `${formatNumber(r.figure)} ${r.unit}`,
+      r.target,
+      r.met ? 'yes' : 'NO',
+      ratio === undefined ? '—' : `${ratio.toFixed(2)}×`,
+      r.baseline,
+    ];
+  });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const fmt = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
   console.log(fmt(header));
@@ -41,7 +57,7 @@ export function writeResults(name: string, rows: readonly BenchRow[]): string {
   const file = path.join(dir, `${name}.json`);
   fs.writeFileSync(
     file,
-    `${JSON.stringify({ at: new Date().toISOString(), machine: machineLine(), rows }, null, 2)}\n`,
+    `${JSON.stringify({ at: new Date().toISOString(), machine: machineLine(), rows: rows.map((r) => ({ ...r, ratio: ratioOf(r) ?? null })) }, null, 2)}\n`,
   );
   return file;
 }

@@ -42,6 +42,7 @@ export async function run(): Promise<BenchRow[]> {
         target: '—',
         met: true,
         baseline: `node -e 0: ${percentile(floor, 50).toFixed(1)} ms`,
+        baselineFigure: percentile(floor, 50),
       },
       {
         name: 'aev hook above bare Node (median)',

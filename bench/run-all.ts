@@ -2,6 +2,7 @@
 import { machineLine, printTable, writeResults } from './bench-table.ts';
 import type { BenchRow } from './bench-table.ts';
 import { run as capture } from './capture.ts';
+import { run as exportVerify } from './export-verify.ts';
 import { run as hookStartup } from './hook-startup.ts';
 import { run as ingest } from './ingest.ts';
 import { run as sealing } from './sealing.ts';
@@ -12,6 +13,7 @@ for (const [name, bench] of [
   ['hook-startup', hookStartup],
   ['sealing', sealing],
   ['capture', capture],
+  ['export-verify', exportVerify],
 ] as const) {
   process.stderr.write(`running ${name}…\n`);
   rows.push(...(await bench()));

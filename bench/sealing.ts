@@ -1,7 +1,9 @@
 // Sealing and verification throughput (issue: proof) for a synthetic one-hour session, beside
 // `openssl speed` for AES-256-GCM and SHA-256 on the same machine (one core). Two paths:
 //  - bulk: 1 MiB fragments (what screen capture produces) hashed and encrypted into the vault, fsync'd;
-//  - events: ~1 KB agent events written, encrypted, indexed, then sealed into 10 s windows.
+//  - events: ~1 KB agent events through the engine's ingest queue (written, encrypted, indexed, made
+//    durable by a flush of the write-ahead log), then sealed into 10 s windows.
+// Each durable figure's note splits it into what is computed and what waits on the disk.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -9,13 +11,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { eventFrameSchema } from '../electron/common/protocol/frames.ts';
 import { openIndex } from '../electron/engine/index/open-index.ts';
+import { IndexDurability } from '../electron/engine/index/index-durability.ts';
 import { EventWriter } from '../electron/engine/ingest/event-writer.ts';
+import { IngestQueue } from '../electron/engine/ingest/ingest-queue.ts';
 import { normalizeEvent } from '../electron/engine/ingest/normalize-event.ts';
 import { silentLogger } from '../electron/engine/runtime/logger.ts';
 import { ChainStore } from '../electron/engine/seal/chain-store.ts';
 import { loadOrCreateDeviceIdentity } from '../electron/engine/seal/device-identity.ts';
 import { WindowSealer } from '../electron/engine/seal/window-sealer.ts';
 import { SessionTracker } from '../electron/engine/sessions/session-tracker.ts';
+import { sealBytes } from '../electron/engine/vault/aead.ts';
 import { createVault } from '../electron/engine/vault/vault.ts';
 import { verifyStore } from '../electron/engine/verify/verify-store.ts';
 import type { BenchRow } from './bench-table.ts';
@@ -52,6 +57,14 @@ export async function run(): Promise<BenchRow[]> {
       await vault.objects.put('video-fragment', `f${String(i)}`, fragment);
     }
     const bulkSeal = (fragments * MiB) / 1e6 / ((performance.now() - t0) / 1000);
+    // The same hash and encryption (the vault's own AES-256-GCM with its objects key) without the file.
+    const objectsKey = vault.subkey('objects');
+    t0 = performance.now();
+    for (let i = 0; i < fragments; i++) {
+      createHash('sha256').update(fragment).digest();
+      sealBytes(objectsKey, fragment, Buffer.from(`f${String(i)}`));
+    }
+    const bulkCompute = (fragments * MiB) / 1e6 / ((performance.now() - t0) / 1000);
     t0 = performance.now();
     for (let i = 0; i < fragments; i++)
       createHash('sha256')
@@ -65,6 +78,8 @@ export async function run(): Promise<BenchRow[]> {
     const device = await loadOrCreateDeviceIdentity(vault, dir);
     let now = Date.now();
     const clock = { now: () => now, monoUs: () => now * 1000 };
+    const durability = IndexDurability.open(db, silentLogger);
+    const queue = new IngestQueue(writer, clock, durability);
     const sealer = new WindowSealer(db, new ChainStore(db), device, clock, silentLogger, () => undefined, writer);
     const events = 36_000;
     const lines = Array.from({ length: events }, (_, i) => Buffer.from(eventFrame('bench-hour', i).trimEnd()));
@@ -76,16 +91,19 @@ export async function run(): Promise<BenchRow[]> {
     );
     const bytes = lines.reduce((n, l) => n + l.length, 0);
     t0 = performance.now();
+    let sealMs = 0;
     for (let i = 0; i < events; i += 100) {
-      writer.writeBatch(
-        normalized
-          .slice(i, i + 100)
-          .map((event) => ({ event, client: 'sdk', receivedAtMs: now, receivedMonoUs: now * 1000 })),
-      );
+      // Acknowledged, i.e. durable, before the window closes: what the engine does with a busy agent.
+      await Promise.all(normalized.slice(i, i + 100).map((event) => queue.submit(event, 'sdk')));
       now += 10_000;
+      const s0 = performance.now();
       sealer.sealDue();
+      sealMs += performance.now() - s0;
     }
-    const eventSeal = bytes / 1e6 / ((performance.now() - t0) / 1000);
+    const eventMs = performance.now() - t0;
+    const eventSeal = bytes / 1e6 / (eventMs / 1000);
+    queue.drain();
+    await durability.close();
     db.close();
     vault.close();
     t0 = performance.now();
@@ -105,6 +123,7 @@ export async function run(): Promise<BenchRow[]> {
     const floor = Math.min(aes, sha);
     const base = `openssl speed 16 KiB: aes-256-gcm ${aes.toFixed(0)} MB/s, sha256 ${sha.toFixed(0)} MB/s`;
     const bothSerial = 1 / (1 / aes + 1 / sha);
+    const perEventUs = (ms: number): string => ((ms * 1000) / events).toFixed(1);
     return [
       {
         name: 'seal bulk (hash + encrypt + fsync)',
@@ -113,7 +132,8 @@ export async function run(): Promise<BenchRow[]> {
         target: '>= 50% of openssl',
         met: bulkSeal >= 0.5 * bothSerial,
         baseline: `${base}; both in series ${bothSerial.toFixed(0)} MB/s`,
-        note: `${fragments} × 1 MiB fragments into the vault`,
+        baselineFigure: bothSerial,
+        note: `${fragments} × 1 MiB fragments into the vault, one after the other as capture stores them; the same hash + encrypt without the file: ${bulkCompute.toFixed(0)} MB/s (${((100 * bulkCompute) / bothSerial).toFixed(0)}% of openssl), the rest is the durable write (temp file, fsync, rename, folder fsync)`,
       },
       {
         name: 'verify bulk (decrypt + hash)',
@@ -122,6 +142,7 @@ export async function run(): Promise<BenchRow[]> {
         target: '>= 50% of openssl',
         met: bulkVerify >= 0.5 * bothSerial,
         baseline: `floor ${floor.toFixed(0)} MB/s`,
+        baselineFigure: bothSerial,
       },
       {
         name: 'seal events (1 h busy agent)',
@@ -130,7 +151,8 @@ export async function run(): Promise<BenchRow[]> {
         target: '>= 50% of openssl',
         met: eventSeal >= 0.5 * bothSerial,
         baseline: base,
-        note: `${events} events of ~${Math.round(bytes / events)} B: per-event costs (SQLite row, GCM setup) dominate`,
+        baselineFigure: bothSerial,
+        note: `${events} events of ~${Math.round(bytes / events)} B, 100 per 10 s window, each acknowledged durable: ${perEventUs(eventMs - sealMs)} µs an event to write (SQLite row and indexes, GCM, SHA-256, log flush), ${perEventUs(sealMs)} µs to seal`,
       },
       {
         name: 'verify events (aev verify)',
@@ -139,6 +161,7 @@ export async function run(): Promise<BenchRow[]> {
         target: '>= 50% of openssl',
         met: eventVerify >= 0.5 * bothSerial,
         baseline: base,
+        baselineFigure: bothSerial,
       },
     ];
   } finally {

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { EndpointClient } from '../electron/cli/client/endpoint-client.ts';
+import { EndpointClient } from '../electron/engine/client/endpoint-client.ts';
 import type { EngineStatus } from '../electron/common/model/status.ts';
 import { runtimePaths } from '../electron/engine/runtime/data-root.ts';
 import { verifyStore } from '../electron/engine/verify/verify-store.ts';

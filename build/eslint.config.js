@@ -71,6 +71,43 @@ export default tseslint.config(
     },
   },
   {
+    // A sandboxed preload can require nothing but a few Electron modules: no Node built-ins (its bundle
+    // would not load), and only the contract from electron/common (docs/desktop-app.md).
+    files: ['electron/preload/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(node:|(fs|path|os|child_process|net|http|https|crypto|url|util|stream|worker_threads)(/|$))',
+              message: 'The preload runs sandboxed: no Node modules.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // One IPC handler (GitHub Desktop's pattern): raw ipcMain only where the sender check and validation are.
+    files: ['electron/main/**'],
+    ignores: ['electron/main/app-ipc.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              importNames: ['ipcMain'],
+              message: 'Renderer calls go through electron/main/app-ipc.ts (sender check + zod), nowhere else.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The CLI and benches talk to people on stdout/stderr on purpose.
     files: ['electron/cli/**', 'bench/**', 'test/**'],
     rules: { 'no-console': 'off' },

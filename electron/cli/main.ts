@@ -19,6 +19,9 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   tsa: async () => (await import('./commands/tsa.ts')).run,
   verify: async () => (await import('./commands/verify.ts')).run,
   export: async () => (await import('./commands/export.ts')).run,
+  request: async () => (await import('./commands/request.ts')).run,
+  'access-log': async () => (await import('./commands/access-log.ts')).run,
+  retention: async () => (await import('./commands/retention.ts')).run,
   keys: async () => (await import('./commands/keys.ts')).run,
   pause: async () => (await import('./commands/pause.ts')).runPause,
   resume: async () => (await import('./commands/pause.ts')).runResume,
@@ -53,14 +56,27 @@ Usage: aev <command> [options]
   export SESSION (--from ISO --to ISO | --from-tool ID --to-tool ID) --out FILE
          (--recipient age1… | --recipients-file F | --plain) [--withhold-event ID]… [--trust PEM]
                                write an age-encrypted evidence bundle of whole sealed windows
+  request create --session ID (--from ISO --to ISO | --from-tool ID --to-tool ID) --reason TEXT
+         --recipient age1… --out FILE [--expires-in 7d]
+                               (team lead) a signed request for a range of a developer's session
+  request review FILE [--approve | --deny --reason TEXT] [--out BUNDLE] [--trust-requester ALLOWED_SIGNERS]
+                               (developer) check a request, then approve (export to the requester) or deny
+  access-log [--json] [--limit N]
+                               the vault's own sealed log of exports, views, request decisions and purges
   ui [--port N]                serve the desktop UI to a local browser (development, UI tests)
+  retention status [--json]    the retention period, sessions due, sessions on legal hold, the next purge
+  retention apply [--dry-run] [--yes] [--json]
+                               purge what is due: content deleted, signed tombstones kept (verify says PURGED)
+  retention hold SESSION --reason TEXT | retention release SESSION
+                               keep a session (and the screen and terminal around it) from purges, or let go
   keys show [--json]           the device signing key: fingerprint and allowed_signers line
   doctor                       check this machine: Node, keyring, socket, ffmpeg, TSAs
   version                      print the version
 
 Environment: AEV_HOME (data root), AEV_PASSPHRASE_FILE (headless unlock), AEV_HTTP_PORT (port|off),
 AEV_KEYRING=off (do not use the OS keyring), AEV_HOOK_POLICY, AEV_HOOK_TIMEOUT_MS,
-AEV_TSA_URLS (comma-separated TSA URLs, or off), AEV_TSA_TRUST (PEM file of TSA roots), AEV_WINDOW_MS.
+AEV_TSA_URLS (comma-separated TSA URLs, or off), AEV_TSA_TRUST (PEM file of TSA roots), AEV_WINDOW_MS,
+AEV_RETENTION_DAYS (1..36500, default 90), AEV_RETENTION_AUTO (on|off).
 Exit codes: 0 ok, 1 failed (or verification failed), 2 usage error.`;
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {

@@ -52,6 +52,22 @@ export const ERROR_CODES = [
   'E_CAPTURE_UNAVAILABLE',
   'E_CAPTURE_FAILED',
   'E_MEDIA_FORMAT',
+  // age encryption (age-encryption.org/v1): not a well-formed age file, no identity opens it, or it fails
+  // authentication (changed, truncated, or a payload that is not the one the header was made for)
+  'E_AGE_FORMAT',
+  'E_AGE_NO_IDENTITY',
+  'E_AGE_AUTH',
+  // retention (docs/retention.md): content already deleted, a session on legal hold, a purge asked too early
+  'E_PURGED',
+  'E_LEGAL_HOLD',
+  'E_NOT_DUE',
+  // clip requests (docs/requests-and-access-log.md): a request file that is malformed, altered, expired,
+  // already decided, or signed by a key the reviewer does not trust
+  'E_REQUEST_INVALID',
+  'E_REQUEST_SIGNATURE',
+  'E_REQUEST_EXPIRED',
+  'E_REQUEST_REPLAYED',
+  'E_REQUEST_UNTRUSTED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -4,6 +4,9 @@ import { AevError } from '../common/errors.ts';
 import type { EngineStatus } from '../common/model/status.ts';
 import { AEV_VERSION } from '../common/version.ts';
 import { CaptureSessions } from './capture/capture-sessions.ts';
+import { startChromiumBackend } from './capture/chromium-backend.ts';
+import type { ChromiumBackend } from './capture/chromium-backend.ts';
+import type { CapturePagePort } from './capture/chromium-page-port.ts';
 import { MediaStore } from './capture/media-store.ts';
 import { ScreenCapture } from './capture/screen-capture.ts';
 import { StillCapture } from './capture/still-capture.ts';
@@ -13,9 +16,14 @@ import { frameFromRecording } from './capture/video-frame.ts';
 import { readVideo } from './capture/video-reader.ts';
 import { EventPinner } from './index/event-pinner.ts';
 import { ControlService } from './control/control-service.ts';
+import { accessApi } from './access/access-api.ts';
+import { AccessLog } from './access/access-log.ts';
+import { MediaReads } from './control/media-reads.ts';
+import { sessionWindows } from './control/window-states.ts';
 import { RecordingSwitch } from './control/recording-switch.ts';
 import { checkAndSetDefaults } from './engine-config.ts';
 import type { EngineConfig } from './engine-config.ts';
+import { IndexDurability } from './index/index-durability.ts';
 import { openIndex } from './index/open-index.ts';
 import { SessionQueries } from './index/session-queries.ts';
 import type { EndpointHandler } from './ingest/endpoint-handler.ts';
@@ -32,7 +40,12 @@ import { ensurePrivateDir } from './runtime/private-dir.ts';
 import { StorageHealth } from './runtime/storage-health.ts';
 import { recordMissedEvents } from './seal/missed-events.ts';
 import { SealService } from './seal/seal-service.ts';
+import { RetentionSchedule } from './retention/retention-schedule.ts';
+import { RetentionService } from './retention/retention-service.ts';
 import { SessionTracker } from './sessions/session-tracker.ts';
+import { MediaRedaction } from './redact/media-redaction.ts';
+import { createRedactor } from './redact/redaction-config.ts';
+import { RedactionStats } from './redact/redaction-stats.ts';
 import { createVault, openVault, vaultExists } from './vault/vault.ts';
 import type { Vault } from './vault/vault.ts';
 
@@ -50,6 +63,11 @@ export interface Engine {
   start(): Promise<EngineStartInfo>;
   stop(): Promise<void>;
   status(): EngineStatus;
+  /**
+   * Connects the desktop app's capture page (its MessagePort, handed over by Electron main) to the
+   * Chromium capture backend; returns a function that detaches it. E_CONFIG when that backend is off.
+   */
+  attachCapturePage(port: CapturePagePort): () => void;
 }
 
 interface Running {
@@ -58,6 +76,7 @@ interface Running {
   readonly db: Database;
   readonly runId: number;
   readonly queue: IngestQueue;
+  readonly durability: IndexDurability;
   readonly writer: EventWriter;
   readonly sessions: SessionTracker;
   readonly queries: SessionQueries;
@@ -69,13 +88,18 @@ interface Running {
   readonly seal: SealService;
   readonly terminals: TerminalIngest;
   readonly screen: ScreenCapture | null;
+  readonly chromium: ChromiumBackend | null;
   readonly transcripts: TranscriptCapture;
   readonly stills: StillCapture | null;
+  readonly retention: RetentionSchedule;
+  readonly redaction: RedactionStats;
 }
 
 /** The one composition root (STYLE.md): clock, data root, keyring and limits come in through `config`. */
 export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot: string }): Engine {
   const config = checkAndSetDefaults(input);
+  // Compiled now, so a bad pattern in settings.json stops the engine before it opens anything.
+  const redactor = createRedactor(config.redaction);
   const paths = runtimePaths(config.dataRoot);
   const { clock, logger } = config;
   let running: Running | null = null;
@@ -107,6 +131,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
       screen: running.screen?.status() ?? { state: 'off', recordingId: null, detail: null, backend: null },
       stills: running.stills?.status() ?? null,
       storage: storage.status(),
+      redaction: running.redaction.status(),
     };
   };
 
@@ -114,6 +139,12 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
     config,
     paths,
     status,
+    attachCapturePage(port) {
+      const chromium = running?.chromium ?? null;
+      if (chromium === null)
+        throw new AevError('E_CONFIG', 'the Chromium capture backend is not running (capture backend: chromium)');
+      return chromium.attach(port);
+    },
     async start() {
       if (running !== null) throw new AevError('E_INTERNAL', 'the engine is already running');
       ensurePrivateDir(paths.dataRoot);
@@ -172,8 +203,15 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
         for (const s of leftOpen) captureSessions.end(s.id, 'daemon-stopped', clock.now());
         if (leftOpen.length > 0) seal.sealer.sealDue();
         const media = new MediaStore(db, vault.objects, clock);
-        const terminals = new TerminalIngest(captureSessions, media, clock, logger);
-        const transcripts = new TranscriptCapture(media, clock, logger);
+        const redaction = new RedactionStats(db, redactor);
+        const mediaRedaction =
+          redactor === null
+            ? undefined
+            : new MediaRedaction(redactor, (counts) => {
+                redaction.noteMedia(counts);
+              });
+        const terminals = new TerminalIngest(captureSessions, media, clock, logger, mediaRedaction);
+        const transcripts = new TranscriptCapture(media, clock, logger, { redaction: mediaRedaction });
         // Stills come with screen recording: the same switch, display and environment.
         const pinner = new EventPinner(db);
         let screen: ScreenCapture | null = null;
@@ -187,16 +225,48 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
                 fromVideo: (atMs) =>
                   frameFromRecording({ db, media, pinner, clock, ffmpeg: () => screen?.ffmpegPath() ?? null }, atMs),
               });
-        const queue = new IngestQueue(writer, clock);
+        // Event commits skip their fsync; the log is flushed off-thread before any ack (index-durability.ts).
+        const durability = IndexDurability.open(db, logger);
+        undo.push(() => durability.close());
+        const queue = new IngestQueue(writer, clock, durability);
         const queries = new SessionQueries(db, fieldKey);
         switcher.attach(seal);
-        const control = new ControlService(queries, status, switcher, (recording, fromMs, toMs) =>
-          readVideo(db, media, recording, fromMs, toMs),
+        const reads = new MediaReads(db, media);
+        // Every export, view, request decision and purge goes on this chain (DESIGN.md §5).
+        const access = new AccessLog(db, fieldKey, clock);
+        // Retention (docs/retention.md): each purge leaves a signed tombstone and an access-log entry,
+        // written in one transaction before any content is deleted; holds and releases are entries too.
+        const retentionService = new RetentionService({
+          db,
+          objects: vault.objects,
+          chain: seal.chain,
+          device: seal.device,
+          kickTsa: () => {
+            seal.queue.kick();
+          },
+          fieldKey,
+          clock,
+          logger,
+          config: config.retention,
+          recordAccess: (e) => {
+            if (e.kind === 'purge') access.recordAccess({ kind: 'purge', sessionIds: [e.sessionId], reason: e.reason });
+            else access.recordAccess({ kind: 'legal-hold', action: e.kind, sessionId: e.sessionId, reason: e.reason });
+          },
+        });
+        const retention = new RetentionSchedule(retentionService, clock, logger);
+        const control = new ControlService(
+          queries,
+          status,
+          switcher,
+          (recording, fromMs, toMs) => readVideo(db, media, recording, fromMs, toMs),
+          { media: reads, windows: (id) => sessionWindows(db, id) },
+          accessApi(access, db, fieldKey),
+          retentionService,
         );
         const handler: EndpointHandler = {
           serverName: `aev/${AEV_VERSION}`,
           async ingest(event, client, received) {
-            const normalized = normalizeEvent(event, received);
+            const normalized = normalizeEvent(event, received, redactor);
             const written = await storage.track(() => queue.submit(normalized, client));
             // Media of the same moment, after the ack is decided and without delaying it (invariant I7).
             if (switcher.recording) {
@@ -230,6 +300,17 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           httpUrl = (await http.listen(config.httpPort, paths.httpInfoPath)).url;
         }
         seal.start();
+        const capture = config.capture;
+        const chromium =
+          config.screen !== null && capture.backend === 'chromium'
+            ? await startChromiumBackend(capture, {
+                clock,
+                logger,
+                runtimeDir: paths.runtimeDir,
+                boundaryAtOrAfter: (ms) => seal.boundaryAtOrAfter(ms),
+              })
+            : null;
+        if (chromium !== null) undo.push(() => chromium.close());
         screen =
           config.screen === null
             ? null
@@ -245,6 +326,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
                 activeAgents: () => sessions.size,
                 recording: () => switcher.recording,
                 gap: (sessionId, detail) => seal.sealer.recordGap(sessionId, 'capture-failed', detail),
+                ...(chromium === null ? {} : { source: chromium.source }),
               });
         screen?.start();
         const sweeper = setInterval(
@@ -257,12 +339,14 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           Math.min(30_000, Math.max(1000, config.sessionIdleMs / 4)),
         );
         sweeper.unref();
+        retention.start();
         running = {
           lock,
           vault,
           db,
           runId,
           queue,
+          durability,
           writer,
           sessions,
           queries,
@@ -274,8 +358,11 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           seal,
           terminals,
           screen,
+          chromium,
           transcripts,
           stills,
+          retention,
+          redaction,
         };
         logger.info('engine started', { socket: paths.socketPath, http: httpUrl, createdVault, previousStopUnclean });
         return { createdVault, socketPath: paths.socketPath, httpUrl, previousStopUnclean };
@@ -297,6 +384,8 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
       if (r === null) return;
       switcher.stopping();
       clearInterval(r.sweeper);
+      // A purge in progress stops between two deletions; its open purge row resumes it at the next start.
+      await r.retention.stop();
       const stopped = r.endpoint.stopAccepting();
       await r.http?.close();
       // Everything already submitted is written and acknowledged before the connections close.
@@ -306,9 +395,11 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
       await stopped;
       await r.terminals.stopAll();
       await r.screen?.stop();
+      await r.chromium?.close();
       await r.transcripts.flush();
       await r.stills?.flush();
       await r.seal.stop();
+      await r.durability.close();
       r.db
         .prepare('UPDATE runs SET stopped_at = ?, clean = 1 WHERE id = ?')
         .run(new Date(clock.now()).toISOString(), r.runId);

@@ -3,12 +3,18 @@ import { AevError } from '../common/errors.ts';
 import { DEFAULT_LIMITS } from './ingest/endpoint-limits.ts';
 import type { EndpointLimits } from './ingest/endpoint-limits.ts';
 import type { ScreenConfig } from './capture/screen-capture.ts';
+import { captureBackendFromEnv, checkCaptureBackend } from './capture/chromium-config.ts';
+import type { CaptureBackendConfig } from './capture/chromium-config.ts';
 import type { SealConfig } from './seal/seal-service.ts';
 import { DEFAULT_TSAS, defaultTsaTrustPem } from './tsa/default-tsas.ts';
 import { systemClock } from './runtime/clock.ts';
 import type { Clock } from './runtime/clock.ts';
 import { silentLogger } from './runtime/logger.ts';
 import type { Logger } from './runtime/logger.ts';
+import { checkRetention, DEFAULT_RETENTION } from './retention/retention-policy.ts';
+import type { RetentionConfig } from './retention/retention-policy.ts';
+import { DEFAULT_REDACTION } from './redact/redaction-config.ts';
+import type { RedactionConfig } from './redact/redaction-config.ts';
 
 export interface EngineConfig {
   readonly dataRoot: string;
@@ -33,6 +39,15 @@ export interface EngineConfig {
   readonly tsa: SealConfig['tsa'];
   /** Screen recording while agents work (DESIGN.md §4); null turns it off. */
   readonly screen: ScreenConfig | null;
+  /**
+   * Which backend records the screen (DESIGN.md §4): ffmpeg, or the Chromium capture page (the desktop
+   * app's). Default: AEV_CAPTURE in the screen's environment, else ffmpeg.
+   */
+  readonly capture: CaptureBackendConfig;
+  /** The vault's retention period and its daily application (docs/retention.md). */
+  readonly retention: RetentionConfig;
+  /** Secrets replaced before storage (docs/redaction.md); checked when the engine is created. */
+  readonly redaction: RedactionConfig;
 }
 
 export const DEFAULT_SCREEN: Omit<ScreenConfig, 'env'> = { fps: 5, maxLongSide: 1920, graceMs: 30_000 };
@@ -54,7 +69,10 @@ export function checkAndSetDefaults(c: Partial<EngineConfig> & { readonly dataRo
     sessionIdleMs: c.sessionIdleMs ?? 30 * 60_000,
     windowMs: c.windowMs ?? 10_000,
     screen: c.screen === undefined ? { ...DEFAULT_SCREEN, env: process.env } : c.screen,
+    capture: c.capture ?? captureBackendFromEnv(c.screen === undefined ? process.env : (c.screen?.env ?? {})),
     tsa: c.tsa === undefined ? { endpoints: DEFAULT_TSAS, trustPem: defaultTsaTrustPem(), timeoutMs: 10_000 } : c.tsa,
+    retention: checkRetention(c.retention ?? DEFAULT_RETENTION),
+    redaction: c.redaction ?? DEFAULT_REDACTION,
   };
   if (config.dataRoot === '') throw new AevError('E_CONFIG', 'the data root is empty');
   if (
@@ -75,6 +93,7 @@ export function checkAndSetDefaults(c: Partial<EngineConfig> & { readonly dataRo
     if (!(screen.graceMs >= 0 && screen.graceMs <= 3_600_000))
       throw new AevError('E_CONFIG', 'the recording grace period must be 0 s..1 h');
   }
+  checkCaptureBackend(config.capture);
   if (config.scryptLogN < 14 || config.scryptLogN > 22)
     throw new AevError('E_CONFIG', 'scrypt cost must be 2^14..2^22');
   return config;

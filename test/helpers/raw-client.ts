@@ -1,4 +1,4 @@
-import { EndpointClient } from '../../electron/cli/client/endpoint-client.ts';
+import { EndpointClient } from '../../electron/engine/client/endpoint-client.ts';
 import net from 'node:net';
 
 /** A deliberately dumb socket client: writes raw bytes, collects every frame the engine sends back. */

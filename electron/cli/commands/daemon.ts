@@ -4,8 +4,8 @@ import { createEngine } from '../../engine/create-engine.ts';
 import { streamLogger } from '../../engine/runtime/logger.ts';
 import type { CliIo } from '../cli-io.ts';
 import { writeLine } from '../cli-io.ts';
-import { engineEnv } from '../engine-env.ts';
-import type { EngineEnv } from '../engine-env.ts';
+import { engineEnv, engineInputFrom } from '../../engine/host/engine-env.ts';
+import type { EngineEnv } from '../../engine/host/engine-env.ts';
 import { askNewPassphrase, isTerminal, promptSecret } from '../prompt-secret.ts';
 import { runtimePaths } from '../../engine/runtime/data-root.ts';
 import { vaultExists } from '../../engine/vault/vault.ts';
@@ -19,19 +19,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const env = await engineEnv(io);
   const passphrase = env.passphrase ?? (await askInTerminal(io, env));
   const logger = streamLogger((line) => io.stderr.write(line));
-  const engine = createEngine({
-    dataRoot: env.dataRoot,
-    keyring: env.keyring,
-    passphrase,
-    createVault: passphrase !== undefined,
-    httpPort: env.httpPort,
-    screen: env.screen,
-    ...(env.tsa === undefined ? {} : { tsa: env.tsa }),
-    ...(env.windowMs === undefined ? {} : { windowMs: env.windowMs }),
-    ...(env.sessionIdleMs === undefined ? {} : { sessionIdleMs: env.sessionIdleMs }),
-    logger: values.quiet === true ? { ...logger, info: () => undefined } : logger,
-    ...(io.env.AEV_SCRYPT_LOG_N !== undefined ? { scryptLogN: Number(io.env.AEV_SCRYPT_LOG_N) } : {}),
-  });
+  // The desktop app's engine process starts the same engine from the same inputs (engine/host).
+  const engine = createEngine(
+    engineInputFrom(env, passphrase, values.quiet === true ? { ...logger, info: () => undefined } : logger, io.env),
+  );
   let info;
   try {
     info = await engine.start();

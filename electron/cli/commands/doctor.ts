@@ -6,12 +6,12 @@ import { AevError } from '../../common/errors.ts';
 import { DEFAULT_TSAS, defaultTsaTrustPem } from '../../engine/tsa/default-tsas.ts';
 import { certificatesFromPem } from '../../engine/tsa/tsa-certificate.ts';
 import { createTsaStamper } from '../../engine/tsa/tsa-stamper.ts';
-import { engineEnv } from '../engine-env.ts';
+import { engineEnv } from '../../engine/host/engine-env.ts';
 import { resolveDataRoot, runtimePaths } from '../../engine/runtime/data-root.ts';
 import { vaultExists } from '../../engine/vault/vault.ts';
 import type { CliIo } from '../cli-io.ts';
 import { writeLine } from '../cli-io.ts';
-import { controlRequest } from '../client/control-request.ts';
+import { controlRequest } from '../../engine/client/control-request.ts';
 
 type Verdict = 'ok' | 'warn' | 'fail';
 

@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AevError } from '../../common/errors.ts';
 import { exportBundle } from '../../engine/export/export-bundle.ts';
+import { recordExport } from '../../engine/access/export-entry.ts';
 import type { ExportRange } from '../../engine/export/bundle-selection.ts';
 import { defaultTsaTrustPem } from '../../engine/tsa/default-tsas.ts';
 import type { CliIo } from '../cli-io.ts';
 import { writeLine } from '../cli-io.ts';
-import { engineEnv } from '../engine-env.ts';
+import { engineEnv } from '../../engine/host/engine-env.ts';
 
 const USAGE =
   'usage: aev export SESSION (--from ISO --to ISO | --from-tool ID --to-tool ID) --out FILE ' +
@@ -65,6 +66,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     trustPem,
     onProgress: (message) => io.stderr.write(`${message}\n`),
   });
+  // Every export goes on the vault's access log (DESIGN.md §5); a bundle not on record is removed again.
+  const recorded = await recordExport(env, result, recipients);
+  io.stderr.write(`recorded in the access log (bundle sha256 ${recorded.bundleSha256})\n`);
   for (const u of result.uncovered)
     io.stderr.write(`aev: WARNING: ${u} is not yet covered by a time-stamp; \`aev verify\` will report it\n`);
   if (values.json === true) writeLine(io.stdout, JSON.stringify(result, null, 2));
@@ -72,13 +76,17 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-function rangeFrom(v: { from?: string; to?: string; 'from-tool'?: string; 'to-tool'?: string }): ExportRange {
+/** --from/--to or --from-tool/--to-tool, exactly one pair (also for `aev request create`). */
+export function rangeFrom(
+  v: { from?: string; to?: string; 'from-tool'?: string; 'to-tool'?: string },
+  usage = USAGE,
+): ExportRange {
   const time = v.from !== undefined || v.to !== undefined;
   const tool = v['from-tool'] !== undefined || v['to-tool'] !== undefined;
   if (time && !tool && v.from !== undefined && v.to !== undefined) return { kind: 'time', from: v.from, to: v.to };
   if (tool && !time && v['from-tool'] !== undefined && v['to-tool'] !== undefined)
     return { kind: 'tool', fromTool: v['from-tool'], toTool: v['to-tool'] };
-  throw new AevError('E_USAGE', `give either --from and --to, or --from-tool and --to-tool\n${USAGE}`);
+  throw new AevError('E_USAGE', `give either --from and --to, or --from-tool and --to-tool\n${usage}`);
 }
 
 /** An age recipients file: one `age1…` per line, `#` comments and blank lines allowed (age(1) -R). */

@@ -5,7 +5,7 @@ import { denyDecision } from '../../common/protocol/claude-code-decisions.ts';
 import { MAX_FRAME_BYTES } from '../../common/protocol/constants.ts';
 import { resolveDataRoot, runtimePaths } from '../../engine/runtime/data-root.ts';
 import type { CliIo } from '../cli-io.ts';
-import { EndpointClient } from '../client/endpoint-client.ts';
+import { EndpointClient } from '../../engine/client/endpoint-client.ts';
 import { fitPayload } from '../hook/fit-payload.ts';
 import { recordMissedEvent } from '../hook/missed-events.ts';
 

@@ -2,14 +2,13 @@ import { parseArgs } from 'node:util';
 import { AevError, isAevError } from '../../common/errors.ts';
 import type { CliIo } from '../cli-io.ts';
 import { writeLine } from '../cli-io.ts';
-import { claudeSettingsPath, parseScope } from '../hooks/claude-settings-path.ts';
-import type { SettingsScope } from '../hooks/claude-settings-path.ts';
-import { editSettings } from '../hooks/edit-settings.ts';
-import type { EditOutcome } from '../hooks/edit-settings.ts';
-import { defaultLauncher, hookCommand, parseHookPolicy } from '../hooks/hook-command.ts';
-import type { HookPolicy } from '../hooks/hook-command.ts';
-import { selectEvents } from '../hooks/installed-events.ts';
-import { installHooks, uninstallHooks } from '../hooks/merge-hooks.ts';
+import { HOOK_TIMEOUT_SECONDS, installClaudeHooks, uninstallClaudeHooks } from '../../engine/hooks/claude-hooks.ts';
+import { claudeSettingsPath, parseScope } from '../../engine/hooks/claude-settings-path.ts';
+import type { SettingsScope } from '../../engine/hooks/claude-settings-path.ts';
+import type { EditOutcome } from '../../engine/hooks/edit-settings.ts';
+import { defaultLauncher, hookCommand, parseHookPolicy } from '../../engine/hooks/hook-command.ts';
+import type { HookPolicy } from '../../engine/hooks/hook-command.ts';
+import { selectEvents } from '../../engine/hooks/installed-events.ts';
 
 export const HOOKS_USAGE = `Usage:
   aev hooks install --agent claude-code --scope user|project|local
@@ -26,9 +25,6 @@ Your own hooks and every other setting are kept; a backup of the old file is wri
   --command   how Claude Code should start aev (default: this installation's bin/aev.js)
   --dry-run   print the change as a diff and write nothing
 See docs/claude-code.md.`;
-
-/** Seconds Claude Code waits for `aev hook` (which itself gives up on the recorder after 3 s). */
-const HOOK_TIMEOUT_SECONDS = 10;
 
 /** `aev hooks install|uninstall`: exit 0 when done (or nothing to do), 1 when it failed, 2 on bad usage. */
 export function run(argv: string[], io: CliIo): Promise<number> {
@@ -78,31 +74,21 @@ function hooks(argv: string[], io: CliIo): number {
   }
   const scope = parseScope(values.scope);
   const file = claudeSettingsPath(scope, io.env, io.cwd);
-  const dryRun = values['dry-run'] === true;
-  const options = {
-    dryRun,
-    now: new Date(),
-    newFileMode: scope === 'project' ? 0o644 : 0o600,
-    newDirMode: scope === 'user' ? 0o700 : 0o755,
-  };
+  const edit = { file, scope, dryRun: values['dry-run'] === true, now: new Date() };
 
   if (action === 'uninstall') {
     if (values.policy !== undefined || values.events !== undefined || values.command !== undefined) {
       throw new AevError('E_USAGE', 'uninstall takes only --agent, --scope and --dry-run');
     }
-    const outcome = editSettings(file, uninstallHooks, options);
+    const outcome = uninstallClaudeHooks(edit);
     report(io, outcome, 'uninstall', scope);
     return 0;
   }
   const policy = parseHookPolicy(values.policy ?? 'fail-open');
-  const command = hookCommand(launcherFrom(values.command), policy);
+  const launcher = launcherFrom(values.command);
   const events = selectEvents(values.events ?? 'all');
-  const outcome = editSettings(
-    file,
-    (s) => installHooks(s, { command, events, timeoutSeconds: HOOK_TIMEOUT_SECONDS }),
-    options,
-  );
-  report(io, outcome, 'install', scope, { policy, command });
+  const outcome = installClaudeHooks({ ...edit, launcher, policy, events });
+  report(io, outcome, 'install', scope, { policy, command: hookCommand(launcher, policy) });
   return 0;
 }
 

@@ -5,7 +5,7 @@ import { ensurePrivateDir } from '../../engine/runtime/private-dir.ts';
 import { createVault, vaultExists } from '../../engine/vault/vault.ts';
 import type { CliIo } from '../cli-io.ts';
 import { writeLine } from '../cli-io.ts';
-import { engineEnv, readPassphraseFile } from '../engine-env.ts';
+import { engineEnv, readPassphraseFile } from '../../engine/host/engine-env.ts';
 import { askNewPassphrase, isTerminal } from '../prompt-secret.ts';
 
 /** `aev init`: creates the vault with a recovery passphrase (and the OS keyring when it is secure). */

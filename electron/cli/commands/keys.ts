@@ -11,7 +11,7 @@ import {
 import { openVault } from '../../engine/vault/vault.ts';
 import type { CliIo } from '../cli-io.ts';
 import { writeLine } from '../cli-io.ts';
-import { engineEnv } from '../engine-env.ts';
+import { engineEnv } from '../../engine/host/engine-env.ts';
 
 /** `aev keys show [--json]`: the device signing key's fingerprint and an allowed_signers line. */
 export async function run(argv: string[], io: CliIo): Promise<number> {

@@ -3,7 +3,7 @@ import { AevError } from '../../common/errors.ts';
 import { resolveDataRoot, runtimePaths } from '../../engine/runtime/data-root.ts';
 import type { CliIo } from '../cli-io.ts';
 import { writeLine } from '../cli-io.ts';
-import { controlRequest } from '../client/control-request.ts';
+import { controlRequest } from '../../engine/client/control-request.ts';
 
 /** `aev pause --reason TEXT`: recording pauses; on resume every open session gets a signed gap record. */
 export async function runPause(argv: string[], io: CliIo): Promise<number> {

@@ -6,7 +6,7 @@ import { resolveDataRoot, runtimePaths } from '../../engine/runtime/data-root.ts
 import type { SessionDetail } from '../../engine/index/session-queries.ts';
 import type { CliIo } from '../cli-io.ts';
 import { writeLine } from '../cli-io.ts';
-import { controlRequest } from '../client/control-request.ts';
+import { controlRequest } from '../../engine/client/control-request.ts';
 
 const USAGE =
   'usage: aev sessions list [--json] [--limit N] [--agent A] [--kind agent|screen|terminal] [--active] | aev sessions show ID [--json] [--payloads]';
@@ -86,7 +86,11 @@ async function show(argv: string[], io: CliIo, socketPath: string): Promise<numb
     io.stdout,
     `  ${s.state}; started ${s.startedAt}${s.endedAt === null ? '' : `, ended ${s.endedAt} (${s.endReason ?? ''})`}`,
   );
-  writeLine(io.stdout, `  ${plural(s.eventCount, 'event')}, ${plural(s.toolCallCount, 'tool call')}`);
+  const redacted = detail.events.filter((e) => e.redactions !== null).length;
+  writeLine(
+    io.stdout,
+    `  ${plural(s.eventCount, 'event')}, ${plural(s.toolCallCount, 'tool call')}${redacted === 0 ? '' : `, ${plural(redacted, 'event')} with secrets redacted`}`,
+  );
   const durations = new Map(detail.toolCalls.map((t) => [t.postEventId, t.durationMs]));
   for (const e of detail.events) writeLine(io.stdout, eventLine(e, durations.get(e.id)));
   return 0;
@@ -101,7 +105,12 @@ function eventLine(e: PinnedEvent, durationMs: number | null | undefined): strin
     ...(video === null ? [] : [`video ${video.recording} @${(video.offsetMs / 1000).toFixed(1)}s`]),
     ...(terminal === null ? [] : [`terminal @${terminal.atSeconds.toFixed(1)}s`]),
   ].join(', ');
-  return `  #${String(e.seq).padStart(4)}  ${e.receivedAt}  ${e.kind}${tool}${took}  [${pins}]`;
+  // Pattern ids and counts only: the secrets themselves were never stored (docs/redaction.md).
+  const redacted =
+    e.redactions === null
+      ? ''
+      : `  redacted: ${e.redactions.map((r) => `${r.pattern} ×${String(r.count)}`).join(', ')}`;
+  return `  #${String(e.seq).padStart(4)}  ${e.receivedAt}  ${e.kind}${tool}${took}  [${pins}]${redacted}`;
 }
 
 function row(cells: string[]): string {

@@ -4,8 +4,8 @@ import type { EngineStatus } from '../../common/model/status.ts';
 import { resolveDataRoot, runtimePaths } from '../../engine/runtime/data-root.ts';
 import type { CliIo } from '../cli-io.ts';
 import { writeLine } from '../cli-io.ts';
-import type { ScreenStatus } from '../../common/model/status.ts';
-import { controlRequest } from '../client/control-request.ts';
+import type { RedactionStatus, ScreenStatus } from '../../common/model/status.ts';
+import { controlRequest } from '../../engine/client/control-request.ts';
 
 /** `aev status [--json]`: exit 0 when the engine answers, 1 when it does not. */
 export async function run(argv: string[], io: CliIo): Promise<number> {
@@ -65,6 +65,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       io.stdout,
       `  storage     DISK FULL since ${s.storage.since ?? '?'}: ${s.storage.refused} write(s) refused; free space to resume`,
     );
+  writeLine(io.stdout, `  redaction   ${redactionLine(s.redaction)}`);
   writeLine(io.stdout, `  screen      ${screenLine(s.screen)}`);
   if (s.stills !== null) {
     const st = s.stills;
@@ -74,6 +75,20 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     );
   }
   return 0;
+}
+
+/** Pattern ids and counts, never what was redacted. */
+function redactionLine(r: RedactionStatus): string {
+  if (!r.enabled) return 'OFF (AEV_REDACTION=off or settings.json): secrets in payloads are stored as sent';
+  const counts = (list: RedactionStatus['eventsByPattern']): string =>
+    list.map((c) => `${c.pattern} ${String(c.count)}`).join(', ');
+  const events =
+    r.events === 0 ? 'no event redacted yet' : `${String(r.events)} event(s) redacted (${counts(r.eventsByPattern)})`;
+  const media =
+    r.mediaThisRun === 0
+      ? ''
+      : `; ${String(r.mediaThisRun)} transcript/terminal item(s) this run (${counts(r.mediaByPattern)})`;
+  return `on, ${String(r.patterns.length)} patterns: ${events}${media}`;
 }
 
 function screenLine(screen: ScreenStatus): string {

@@ -6,18 +6,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AevError, isAevError } from '../../common/errors.ts';
-import { APP_PARAMS_SCHEMAS, controlCallFor, isAppMethod } from '../../common/ipc/app-api.ts';
-import type { AppMethod } from '../../common/ipc/app-api.ts';
-import type { Result } from '../../common/result.ts';
-import { resolveDataRoot, runtimePaths } from '../../engine/runtime/data-root.ts';
+import { isAppMethod, MAX_DROPPED_BUNDLE_BASE64 } from '../../common/ipc/app-api.ts';
+import { createAppHostContext, socketControl } from '../../engine/app-host/app-host-context.ts';
+import type { AppHostContext } from '../../engine/app-host/app-host-context.ts';
+import { serveAppCall } from '../../engine/app-host/serve-app-call.ts';
+import { engineEnv } from '../../engine/host/engine-env.ts';
+import { runtimePaths } from '../../engine/runtime/data-root.ts';
 import type { CliIo } from '../cli-io.ts';
 import { writeLine } from '../cli-io.ts';
-import { controlRequest } from '../client/control-request.ts';
 
 const USAGE = 'usage: aev ui [--port N] [--dir DIST_RENDERER]';
 const MAX_BODY_BYTES = 64 * 1024;
-// video.read assembles up to 64 MiB from the vault: give it longer than a status query.
-const CONTROL_TIMEOUT_MS = 60_000;
+// A bundle dropped into the page comes in its call, base64; everything else is small.
+const MAX_VERIFY_BODY_BYTES = MAX_DROPPED_BUNDLE_BASE64 + MAX_BODY_BYTES;
 // Three folders up is the project root when run from source, or dist/ when run from the tsc build.
 const UP = fileURLToPath(new URL('../../..', import.meta.url));
 const DEFAULT_DIR = path.basename(UP) === 'dist' ? path.join(UP, 'renderer') : path.join(UP, 'dist/renderer');
@@ -31,11 +32,18 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.json': 'application/json',
 };
 
-// Same-origin only; blob: for the Media Source object URL the player attaches to <video>.
-const CSP = "default-src 'self'; media-src 'self' blob:; img-src 'self' data:; object-src 'none'; base-uri 'none'";
+/**
+ * Same-origin only; blob: for the Media Source object URL the player attaches to <video>; data: for the
+ * stills (PNG from the vault, base64); 'wasm-unsafe-eval' because asciinema-player's terminal emulator is
+ * WebAssembly compiled from bytes in its script (CSP Level 3, "wasm-unsafe-eval"), nothing else is eval'd.
+ */
+export const RENDERER_CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; media-src 'self' blob:; img-src 'self' data:; " +
+  "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export interface UiBridgeOptions {
-  readonly socketPath: string;
+  /** Serves the app API: the engine's control socket plus in-process export, verify, settings and hooks. */
+  readonly app: AppHostContext;
   /** 0 picks a free port. */
   readonly port: number;
   /** The built renderer (vite build output). */
@@ -118,16 +126,19 @@ async function handle(
     }
     let body: unknown;
     try {
-      body = JSON.parse(await readBody(req));
+      body = JSON.parse(await readBody(req, method === 'startVerify' ? MAX_VERIFY_BODY_BYTES : MAX_BODY_BYTES));
     } catch (error) {
       if (isAevError(error)) {
+        // Answer, then drop the connection: the rest of the body is never read.
+        res.setHeader('connection', 'close');
+        res.once('finish', () => req.destroy());
         refuse(res, 413, error.code, error.message);
         return;
       }
       refuse(res, 400, 'E_BAD_JSON', 'the body is not JSON');
       return;
     }
-    sendJson(res, 200, await callEngine(opts.socketPath, method, body));
+    sendJson(res, 200, await serveAppCall(method, body, opts.app));
     return;
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -137,38 +148,22 @@ async function handle(
   serveStatic(res, opts.staticDir, url.pathname);
 }
 
-/** Validates with the contract's schema, then forwards to the control API; every failure becomes a Result. */
-async function callEngine(socketPath: string, method: AppMethod, body: unknown): Promise<Result<unknown>> {
-  const parsed = APP_PARAMS_SCHEMAS[method].safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue === undefined ? '' : ` (${issue.path.map(String).join('.')}: ${issue.message})`;
-    return { ok: false, code: 'E_SCHEMA', message: `invalid arguments to ${method}${where}` };
-  }
-  const call = controlCallFor(method, parsed.data as never);
-  try {
-    return { ok: true, value: await controlRequest(socketPath, call.method, call.params, CONTROL_TIMEOUT_MS) };
-  } catch (error) {
-    if (isAevError(error)) return { ok: false, code: error.code, message: error.message };
-    return { ok: false, code: 'E_INTERNAL', message: error instanceof Error ? error.message : String(error) };
-  }
-}
-
 function tokenMatches(header: string | undefined, token: string): boolean {
   const given = Buffer.from(header?.startsWith('Bearer ') === true ? header.slice(7) : '');
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
+function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new AevError('E_FRAME_TOO_LARGE', `bodies are limited to ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.pause();
+        reject(new AevError('E_FRAME_TOO_LARGE', `this call's body is limited to ${limit} bytes`));
         return;
       }
       parts.push(chunk);
@@ -197,7 +192,7 @@ function serveStatic(res: http.ServerResponse, dir: string, pathname: string): v
   }
   res.writeHead(200, {
     'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
-    'content-security-policy': CSP,
+    'content-security-policy': RENDERER_CSP,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     'cache-control': 'no-store',
@@ -226,11 +221,16 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const staticDir = path.resolve(io.cwd, values.dir ?? DEFAULT_DIR);
   if (!fs.existsSync(path.join(staticDir, 'index.html')))
     throw new AevError('E_CONFIG', `no built renderer in ${staticDir}: run npm run build:renderer`);
-  const bridge = await startUiBridge({
-    socketPath: runtimePaths(resolveDataRoot(io.env)).socketPath,
-    port,
-    staticDir,
+  // The vault is opened here only for exports and a new recovery passphrase, as `aev export` would.
+  const env = await engineEnv(io);
+  const app = createAppHostContext({
+    control: socketControl(runtimePaths(env.dataRoot).socketPath),
+    dataRoot: env.dataRoot,
+    keyring: env.keyring,
+    passphrase: env.passphrase,
+    env: io.env,
   });
+  const bridge = await startUiBridge({ app, port, staticDir });
   writeLine(io.stdout, `aev ui: open ${bridge.url}`);
   writeLine(io.stdout, '(the token in the address is the key: do not share it; Ctrl-C stops)');
   await new Promise<void>((resolve) => {
@@ -238,5 +238,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   await bridge.close();
+  app.dispose();
   return 0;
 }

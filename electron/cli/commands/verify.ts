@@ -7,7 +7,7 @@ import { verifyBundle } from '../../engine/verify/bundle/verify-bundle.ts';
 import { verifyStore } from '../../engine/verify/verify-store.ts';
 import type { CliIo } from '../cli-io.ts';
 import { writeLine } from '../cli-io.ts';
-import { engineEnv } from '../engine-env.ts';
+import { engineEnv } from '../../engine/host/engine-env.ts';
 
 const USAGE =
   'usage: aev verify (--session ID… | --all) [--trust PEM] [--allow-pending] [--json] [--quiet]\n' +

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { checkSocketIsOurs } from '../client/socket-owner.ts';
+import { checkSocketIsOurs } from '../../engine/client/socket-owner.ts';
 import { PROTOCOL_VERSION } from '../../common/protocol/constants.ts';
 
 /** The engine's answer to one frame: `result` (durable) or `error` (refused). */

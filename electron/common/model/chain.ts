@@ -3,7 +3,7 @@
  * on record). Serialized as RFC 8785 canonical JSON; its SHA-256 is the record hash, which the next
  * record links to, the device signs (SSHSIG) and a TSA time-stamps (RFC 3161). docs/chain-format.md.
  */
-export type ChainRecordKind = 'window' | 'gap';
+export type ChainRecordKind = 'window' | 'gap' | 'tombstone';
 
 export const GAP_REASONS = [
   'engine-unclean-stop',
@@ -13,6 +13,31 @@ export const GAP_REASONS = [
   'hook-unreachable',
 ] as const;
 export type GapReason = (typeof GAP_REASONS)[number];
+
+/** Why content was deleted: only the vault's retention policy deletes (docs/retention.md). */
+export const PURGE_REASONS = ['retention'] as const;
+export type PurgeReason = (typeof PURGE_REASONS)[number];
+
+/**
+ * What a tombstone record says was deleted (docs/chain-format.md "Tombstones"): the records whose
+ * content went, and a commitment to that content's hashes (the same Merkle trees the windows sealed,
+ * over every purged event and media item), so the deletion is itself evidence.
+ */
+export interface PurgeSummary {
+  readonly reason: PurgeReason;
+  /** The retention period in force, in days. */
+  readonly policyDays: number;
+  /** The `to` of the session's last record before the tombstone: the period counts from here. */
+  readonly endedAt: string;
+  /** The records (window and gap) whose sealed content was deleted, inclusive. */
+  readonly records: { readonly firstSeq: number; readonly lastSeq: number };
+  /** The purged events: their digests stay in the index, so this root recomputes after the purge. */
+  readonly events: ItemsSummary;
+  /** The purged media items: their descriptors stay, their encrypted objects are deleted. */
+  readonly media: ItemsSummary;
+  /** Plaintext bytes deleted (event payloads and media objects). */
+  readonly bytes: number;
+}
 
 /** A window's share of a per-session sequence (events or media): a contiguous seq range and its Merkle root. */
 export interface ItemsSummary {
@@ -48,6 +73,8 @@ export interface ChainRecordBody {
   /** Screen fragments, terminal chunks, stills and transcript chunks captured in the window. */
   readonly media: MediaSummary;
   readonly gap: { readonly reason: GapReason; readonly detail: string | null } | null;
-  /** The session ended with this record: nothing may follow it. */
+  /** The session ended with this record: nothing but a tombstone may follow it. */
   readonly final: boolean;
+  /** Only on `kind: "tombstone"` (absent from window and gap records, whose bytes stay as they were). */
+  readonly purge?: PurgeSummary;
 }

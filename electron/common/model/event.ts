@@ -27,6 +27,17 @@ export interface EventRecord {
    */
   readonly digest: string;
   readonly payloadBytes: number;
+  /**
+   * What was redacted from the payload before it was stored (docs/redaction.md), or null. Sealed with
+   * the event (its `meta`), shown in clear: pattern ids and counts, never the secrets.
+   */
+  readonly redactions: readonly RedactionCount[] | null;
+}
+
+/** How many secrets one redaction pattern replaced. */
+export interface RedactionCount {
+  readonly pattern: string;
+  readonly count: number;
 }
 
 /**

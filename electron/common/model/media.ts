@@ -6,8 +6,11 @@
 export const MEDIA_KINDS = ['video-init', 'video-fragment', 'terminal', 'still', 'transcript'] as const;
 export type MediaKind = (typeof MEDIA_KINDS)[number];
 
-/** What sessions hold: an agent's events, a screen recording, or a terminal run by `aev run`. */
-export const SESSION_KINDS = ['agent', 'screen', 'terminal'] as const;
+/**
+ * What sessions hold: an agent's events, a screen recording, a terminal run by `aev run`, or the vault's
+ * own access log (exports, views, request decisions and purges; docs/requests-and-access-log.md).
+ */
+export const SESSION_KINDS = ['agent', 'screen', 'terminal', 'access'] as const;
 export type SessionKind = (typeof SESSION_KINDS)[number];
 
 /**

@@ -1,3 +1,5 @@
+import type { RedactionCount } from './event.ts';
+
 export interface TsaStatus {
   readonly enabled: boolean;
   /** Chain records waiting for a time-stamp (each is covered once a later record of its session is). */
@@ -38,6 +40,19 @@ export interface StorageStatus {
   readonly refused: number;
 }
 
+/** Secret redaction before storage (docs/redaction.md): what is in force and what it has done. */
+export interface RedactionStatus {
+  readonly enabled: boolean;
+  /** Pattern ids in force, custom ones first (the order in which they name what they find). */
+  readonly patterns: readonly string[];
+  /** Stored events that had something redacted, all time, and what (counts per pattern). */
+  readonly events: number;
+  readonly eventsByPattern: readonly RedactionCount[];
+  /** Transcript chunks and terminal headers redacted since the engine started, and what. */
+  readonly mediaThisRun: number;
+  readonly mediaByPattern: readonly RedactionCount[];
+}
+
 export interface EngineStatus {
   readonly version: string;
   readonly pid: number;
@@ -59,6 +74,7 @@ export interface EngineStatus {
   readonly sealing: SealingStatus;
   readonly screen: ScreenStatus;
   readonly storage: StorageStatus;
+  readonly redaction: RedactionStatus;
   /** Stills at tool calls; null when screen capture is off. */
   readonly stills: {
     readonly taken: number;

@@ -30,6 +30,11 @@ export const VERIFY_CODES = [
   'TOKEN_PENDING',
   'DEVICE_KEY',
   'SESSION_MISSING',
+  // retention (docs/retention.md): content deleted under a signed tombstone is reported, not failed…
+  'PURGED',
+  // …and a tombstone that does not match what it claims to have deleted, or one the index knows of but the chain lacks
+  'PURGE_MISMATCH',
+  'TOMBSTONE_MISSING',
   // evidence bundles (docs/bundle-format.md): the container…
   'BUNDLE_DECRYPT',
   'ARCHIVE_HEADER',

@@ -118,6 +118,16 @@ export const CONTROL_METHODS = [
   'recording.pause',
   'recording.resume',
   'video.read',
+  'video.index',
+  'terminal.read',
+  'still.read',
+  'sessions.windows',
+  'access.list',
+  'access.record',
+  'retention.status',
+  'retention.purge',
+  'retention.hold',
+  'retention.release',
 ] as const;
 export type ControlMethod = (typeof CONTROL_METHODS)[number];
 
@@ -153,6 +163,49 @@ export const sessionsShowParamsSchema = z.object({
   payloads: z.boolean().default(false),
 });
 export type SessionsShowParams = z.input<typeof sessionsShowParamsSchema>;
+
+/** The init segments of a screen recording and their spans, so a player asks only for what it shows. */
+export const videoIndexParamsSchema = z.object({ recording: z.string().min(1).max(128) });
+
+/** A terminal session's asciicast v2 text (at most 32 MiB per answer). */
+export const terminalReadParamsSchema = z.object({ session: z.string().min(1).max(128) });
+
+/** The still taken at one tool event: `event` is the event's seq in agent session `session`. */
+export const stillReadParamsSchema = z.object({
+  session: z.string().min(1).max(128),
+  event: z.number().int().positive(),
+});
+
+/** Every chain record of a session with its standing (time-stamped, pending, sealed, gap). */
+export const sessionsWindowsParamsSchema = z.object({ id: z.string().min(1).max(128) });
+
+/** The newest entries of the vault's access log (docs/requests-and-access-log.md). */
+export const accessListParamsSchema = z.object({ limit: z.number().int().min(1).max(10_000).default(100) });
+
+/**
+ * Entries for the access log from a CLI that exported or decided a request while the engine runs; each
+ * is checked against the engine's strict entry schema (electron/engine/access/access-entry.ts).
+ */
+export const accessRecordParamsSchema = z.object({
+  entries: z.array(z.record(z.string(), z.unknown())).min(1).max(16),
+});
+
+/** One session for retention (docs/retention.md): purge it now if due, or lift its legal hold. */
+export const retentionSessionParamsSchema = z.object({ id: z.string().min(1).max(128) });
+export type RetentionSessionParams = z.input<typeof retentionSessionParamsSchema>;
+
+/** A legal hold keeps a session (and the screen and terminal around an agent session) from purges. */
+export const retentionHoldParamsSchema = z.object({
+  id: z.string().min(1).max(128),
+  // One line (control characters could rewrite a terminal that shows it), stored encrypted.
+  reason: z
+    .string()
+    .trim()
+    .min(1)
+    .max(500)
+    .regex(/^[^\p{Cc}]*$/u, 'control characters are not allowed'),
+});
+export type RetentionHoldParams = z.input<typeof retentionHoldParamsSchema>;
 
 // ---- frames the engine sends ----
 

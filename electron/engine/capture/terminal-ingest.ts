@@ -2,6 +2,7 @@ import { AevError } from '../../common/errors.ts';
 import type { TerminalFrame, TerminalOpenFrame } from '../../common/protocol/frames.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
+import type { MediaRedaction } from '../redact/media-redaction.ts';
 import type { CaptureSessions } from './capture-sessions.ts';
 import type { MediaStore } from './media-store.ts';
 
@@ -29,12 +30,18 @@ export class TerminalIngest {
   readonly #media: MediaStore;
   readonly #clock: Clock;
   readonly #logger: Logger;
+  readonly #redaction: MediaRedaction | undefined;
 
-  constructor(sessions: CaptureSessions, media: MediaStore, clock: Clock, logger: Logger) {
+  /**
+   * `redaction` applies to the header (the command line and title, where `aev run -- tool --token X`
+   * would put a secret), not to the output stream: see docs/redaction.md for why output is not redacted.
+   */
+  constructor(sessions: CaptureSessions, media: MediaStore, clock: Clock, logger: Logger, redaction?: MediaRedaction) {
     this.#sessions = sessions;
     this.#media = media;
     this.#clock = clock;
     this.#logger = logger;
+    this.#redaction = redaction;
   }
 
   /** `owner` identifies the connection: only it may write to the terminal it opened. */
@@ -108,7 +115,7 @@ export class TerminalIngest {
     const t: OpenTerminal = { sessionId, owner, anchorMs, tail: Promise.resolve(), lastT: 0, closing: false };
     this.#open.set(frame.terminalId, t);
     // The asciicast v2 header (docs.asciinema.org/manual/asciicast/v2): the official recorder's fields.
-    const header = {
+    const asSent = {
       version: 2,
       width: frame.width,
       height: frame.height,
@@ -117,13 +124,21 @@ export class TerminalIngest {
       env: frame.env,
       ...(frame.title === undefined ? {} : { title: frame.title }),
     };
+    const redacted = this.#redaction?.json(asSent);
+    const header = redacted?.value ?? asSent;
     const next = this.#media
       .add(sessionId, {
         kind: 'terminal',
         bytes: Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'),
         startMs: anchorMs,
         endMs: anchorMs,
-        info: { header: true, width: frame.width, height: frame.height, recordInput: frame.recordInput },
+        info: {
+          header: true,
+          width: frame.width,
+          height: frame.height,
+          recordInput: frame.recordInput,
+          ...(redacted === undefined || redacted.info === null ? {} : { redactions: redacted.info }),
+        },
       })
       .then(() => ({ terminalId: frame.terminalId, sessionId }));
     t.tail = next.catch(() => undefined);

@@ -4,11 +4,14 @@ import path from 'node:path';
 import { isAevError } from '../../common/errors.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
+import type { MediaRedaction } from '../redact/media-redaction.ts';
 import type { MediaStore } from './media-store.ts';
 
 export interface TranscriptCaptureOptions {
   /** The most one event reads; the rest of a long append comes with the next event. Default 8 MiB. */
   readonly maxChunkBytes?: number;
+  /** Secrets in the appended lines are replaced before storage (docs/redaction.md); absent: stored as read. */
+  readonly redaction?: MediaRedaction | undefined;
 }
 
 const DEFAULT_MAX_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -46,13 +49,15 @@ type Refusal = 'not-a-path' | 'not-absolute' | 'not-jsonl' | 'missing' | 'not-a-
  * media item of kind "transcript", encrypted and sealed in the session's next window like every other
  * captured byte (I1, I2). Only complete lines are taken; a partial last line waits for the next event.
  * The chunks of a session, concatenated in seq order from the last `restarted` one, are the file's
- * complete lines byte for byte. Reading never delays the event's acknowledgement (I7).
+ * complete lines byte for byte, except lines that held a secret: those are stored redacted
+ * (docs/redaction.md) and the chunk's `info.redactions` says so. Reading never delays the event's acknowledgement (I7).
  */
 export class TranscriptCapture {
   readonly #media: MediaStore;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #maxChunkBytes: number;
+  readonly #redaction: MediaRedaction | undefined;
   readonly #sessions = new Map<string, Tracked>();
 
   constructor(media: MediaStore, clock: Clock, logger: Logger, options: TranscriptCaptureOptions = {}) {
@@ -60,6 +65,7 @@ export class TranscriptCapture {
     this.#clock = clock;
     this.#logger = logger;
     this.#maxChunkBytes = options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES;
+    this.#redaction = options.redaction;
   }
 
   /** An agent event arrived for `sessionId`; `transcriptPath` is the payload's field as sent. Never throws. */
@@ -153,12 +159,16 @@ export class TranscriptCapture {
       const length = split ? read.length : lastNewline + 1;
       if (length === 0) return;
       const now = this.#clock.now();
-      const info: Record<string, number | boolean> = { offset: s.offset, length };
+      // offset and length stay positions in the FILE (where the next read starts); a redacted chunk's
+      // stored bytes are shorter or longer than `length`, and info.redactions says why.
+      const redacted = this.#redaction?.jsonl(read.subarray(0, length));
+      const info: Record<string, number | boolean | string> = { offset: s.offset, length };
       if (s.restarted) info.restarted = true;
       if (split) info.splitLine = true;
+      if (redacted !== undefined && redacted.info !== null) info.redactions = redacted.info;
       await this.#media.add(sessionId, {
         kind: 'transcript',
-        bytes: read.subarray(0, length),
+        bytes: redacted?.value ?? read.subarray(0, length),
         startMs: now,
         endMs: now,
         info,

@@ -3,6 +3,7 @@ import { AevError } from '../../common/errors.ts';
 import type { ChainRecordBody } from '../../common/model/chain.ts';
 import type { MediaDescriptor, SessionKind } from '../../common/model/media.ts';
 import { ChainStore } from '../seal/chain-store.ts';
+import { assertNotPurged } from '../retention/purged-session.ts';
 import type { StoredChainRecord } from '../seal/chain-store.ts';
 import type { SessionFacts } from './bundle-manifest.ts';
 
@@ -49,6 +50,8 @@ interface SessionRow {
 export function selectBundle(db: Database, sessionId: string, request: ExportRange): Selection {
   const session = sessionRow(db, sessionId);
   if (session === undefined) throw new AevError('E_NOT_FOUND', `no session ${sessionId}`);
+  // Retention deleted the content: nothing of it can leave in a bundle (docs/retention.md).
+  assertNotPurged(db, sessionId, 'exported');
   const range = request.kind === 'time' ? checkedTimes(request) : toolTimes(db, sessionId, request);
   const fromMs = Date.parse(range.from);
   const toMs = Date.parse(range.to);
@@ -68,6 +71,8 @@ export function selectBundle(db: Database, sessionId: string, request: ExportRan
     .all(range.to, range.from)
     .map((s) => selectSession(db, chain, s, fromMs, toMs))
     .filter((s) => s.content.length > 0);
+  for (const s of media)
+    assertNotPurged(db, s.facts.sessionId, `exported with ${sessionId} (it holds the ${s.facts.kind} of this range)`);
   return { range, sessions: [main, ...media] };
 }
 

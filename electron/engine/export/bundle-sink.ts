@@ -1,7 +1,11 @@
-import { Encrypter } from 'age-encryption';
 import fs from 'node:fs';
-import { Writable } from 'node:stream';
+import fsp from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { AevError } from '../../common/errors.ts';
+import { AgeEncryptor } from '../age/age-encrypt.ts';
+import { parseRecipient } from '../age/age-keys.ts';
+import { fsError } from '../vault/durable-file.ts';
+import { BufferedFileWriter } from './buffered-file.ts';
 
 /** Where the archive stream goes: a file, through age when there are recipients. */
 export interface BundleSink {
@@ -13,83 +17,64 @@ export interface BundleSink {
 }
 
 /** `age1…` X25519 recipients (age-encryption.org/v1); anything else is a usage error, said up front. */
-export function checkRecipients(recipients: readonly string[]): Encrypter {
-  const e = new Encrypter();
-  for (const r of recipients) {
-    if (!/^age1[02-9ac-hj-np-z]{58}$/.test(r))
-      throw new AevError('E_USAGE', `not an age X25519 recipient (age1…): ${JSON.stringify(r.slice(0, 80))}`);
-    try {
-      e.addRecipient(r);
-    } catch (cause) {
-      throw new AevError('E_USAGE', `not a valid age recipient: ${r}`, undefined, { cause });
-    }
-  }
-  return e;
+export function checkRecipients(recipients: readonly string[]): void {
+  for (const r of recipients) parseRecipient(r);
 }
 
 /**
- * Opens `out` for a bundle. With recipients the tar stream is encrypted by age in memory before any
- * byte reaches the disk (invariant I1); with none (`--plain`, the caller's explicit choice) it is
- * written as is. Bytes go to `<out>.partial` (0600) and are renamed into place only when complete.
+ * Opens `out` for a bundle. With recipients the tar stream is encrypted by age (native ChaCha20-Poly1305,
+ * electron/engine/age) in memory before any byte reaches the disk (invariant I1); with none (`--plain`,
+ * the caller's explicit choice) it is written as is. Bytes go to `<out>.partial` (0600) through large
+ * buffered writes and are renamed into place only when complete and fsync'd.
  */
 export async function openBundleSink(out: string, recipients: readonly string[]): Promise<BundleSink> {
   const partial = `${out}.partial`;
   if (fs.existsSync(out)) throw new AevError('E_USAGE', `${out} already exists; choose another --out`);
-  let file: fs.WriteStream;
+  // Recipients are checked before the file exists, so a typo leaves nothing behind.
+  const encryptor = recipients.length === 0 ? null : new AgeEncryptor(recipients);
+  let handle: FileHandle;
   try {
-    file = fs.createWriteStream(partial, { flags: 'wx', mode: 0o600 });
-    await new Promise<void>((resolve, reject) => {
-      file.once('open', () => {
-        resolve();
-      });
-      file.once('error', reject);
-    });
+    handle = await fsp.open(partial, 'wx', 0o600);
   } catch (cause) {
     throw new AevError('E_IO', `cannot create ${partial}`, undefined, { cause });
   }
-  const fileSink = Writable.toWeb(file) as WritableStream<Uint8Array>;
-  let writer: WritableStreamDefaultWriter<Uint8Array>;
-  let done: Promise<void>;
-  if (recipients.length === 0) {
-    writer = fileSink.getWriter();
-    done = Promise.resolve();
-  } else {
-    const encrypter = checkRecipients(recipients);
-    const plain = new TransformStream<Uint8Array, Uint8Array>();
-    writer = plain.writable.getWriter();
-    done = (await encrypter.encrypt(plain.readable)).pipeTo(fileSink);
-    // Surfaced by close(); a rejected pipe also errors the writer, so write() cannot hang.
-    done.catch(() => undefined);
-  }
-  const remove = (): void => {
-    fs.rmSync(partial, { force: true });
+  const file = new BufferedFileWriter(handle);
+  const pieces: Buffer[] = [];
+  const writePieces = async (): Promise<void> => {
+    for (const p of pieces) await file.write(p);
+    pieces.length = 0;
+  };
+  const remove = async (): Promise<void> => {
+    await file.settle();
+    await handle.close().catch(() => undefined);
+    await fsp.rm(partial, { force: true });
   };
   return {
     async write(chunk) {
-      await writer.ready;
-      await writer.write(chunk);
+      try {
+        if (encryptor === null) await file.write(chunk);
+        else {
+          encryptor.push(chunk, pieces);
+          await writePieces();
+        }
+      } catch (cause) {
+        throw fsError(cause, 'write', partial);
+      }
     },
     async close() {
       try {
-        await writer.close();
-        await done;
-        const fd = fs.openSync(partial, 'r');
-        try {
-          fs.fsyncSync(fd);
-        } finally {
-          fs.closeSync(fd);
-        }
-        fs.renameSync(partial, out);
+        encryptor?.finish(pieces);
+        await writePieces();
+        await file.close();
+        await handle.close();
+        await fsp.rename(partial, out);
       } catch (cause) {
-        remove();
+        await remove();
         throw new AevError('E_IO', `cannot write ${out}`, undefined, { cause });
       }
     },
     async abort() {
-      await writer.abort().catch(() => undefined);
-      await done.catch(() => undefined);
-      file.destroy();
-      remove();
+      await remove();
     },
   };
 }

@@ -120,9 +120,11 @@ async function writeBundle(
   const sink = await openBundleSink(o.out, o.plain ? [] : o.recipients);
   const sums: string[] = [];
   const tar = new UstarWriter((chunk) => sink.write(chunk), nowMs / 1000);
-  const add = async (path: string, data: Buffer, listed = true): Promise<void> => {
+  // `sha256`: the hex digest when the caller already computed it over these very bytes (events and media
+  // are hashed once, when checked against their seals), so no byte is hashed twice.
+  const add = async (path: string, data: Buffer, listed = true, sha256?: string): Promise<void> => {
     await tar.addFile(path, data);
-    if (listed) sums.push(`${createHash('sha256').update(data).digest('hex')}  ${path}`);
+    if (listed) sums.push(`${sha256 ?? createHash('sha256').update(data).digest('hex')}  ${path}`);
   };
   const recordFiles: { record: string; signature: string }[] = [];
   const tokenFiles: { token: string; record: string }[] = [];
@@ -162,14 +164,14 @@ async function writeBundle(
             withheldList.push({ seq: e.seq, leaf: e.digest });
             continue;
           }
-          await add(bundlePath.event(id, e.seq), e.plain);
+          await add(bundlePath.event(id, e.seq), e.plain, true, e.digest);
           if (i === 0) clip.event(id, e.seq, e.plain);
           events += 1;
         }
         for await (const m of readContentMedia(db, vault, id, r.body)) {
           proof.media.leaves.push(m.leaf);
-          await add(bundlePath.mediaDescriptor(id, m.seq), m.descriptor);
-          await add(bundlePath.media(id, m.seq, m.kind as MediaKind), m.bytes);
+          await add(bundlePath.mediaDescriptor(id, m.seq), m.descriptor, true, m.leaf);
+          await add(bundlePath.media(id, m.seq, m.kind as MediaKind), m.bytes, true, m.sha256);
           clip.media(s.facts.kind, m);
           media += 1;
         }

@@ -1,13 +1,21 @@
 import type { Database } from 'better-sqlite3';
 import { AevError } from '../../common/errors.ts';
 import type { AgentKind, ClientKind } from '../../common/model/agent.ts';
-import type { EventPins, EventRecord, EventWithPayload, ToolCall, ToolCallOutcome } from '../../common/model/event.ts';
+import type {
+  EventPins,
+  EventRecord,
+  EventWithPayload,
+  RedactionCount,
+  ToolCall,
+  ToolCallOutcome,
+} from '../../common/model/event.ts';
 import type { SessionKind } from '../../common/model/media.ts';
 import type { SessionEndReason, SessionSummary } from '../../common/model/session.ts';
 import { payloadAad } from '../ingest/payload-aad.ts';
 import { parseStoredEvent } from '../ingest/stored-event.ts';
 import { openBytes } from '../vault/aead.ts';
 import { EventPinner } from './event-pinner.ts';
+import { assertNotPurged } from '../retention/purged-session.ts';
 
 interface SessionRow {
   id: string;
@@ -37,6 +45,8 @@ interface EventRow {
   digest: Buffer;
   payload_bytes: number;
   payload_ct: Buffer;
+  /** JSON array of {pattern, count} (migration 006), null when nothing was redacted. */
+  redactions: string | null;
 }
 
 interface ToolCallRow {
@@ -103,6 +113,7 @@ export class SessionQueries {
       .prepare<[string], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.id = ?`)
       .get(id);
     if (row === undefined) throw new AevError('E_NOT_FOUND', `no session ${id}`, { id });
+    if (withPayloads) assertNotPurged(this.#db, id, 'shown with its payloads');
     const pin = this.#pins.forSession(id);
     const events = this.#db
       .prepare<[string], EventRow>('SELECT * FROM events WHERE session_id = ? ORDER BY seq')
@@ -165,6 +176,7 @@ function toEvent(r: EventRow): EventRecord {
     terminalId: r.terminal_id,
     digest: r.digest.toString('hex'),
     payloadBytes: r.payload_bytes,
+    redactions: r.redactions === null ? null : (JSON.parse(r.redactions) as RedactionCount[]),
   };
 }
 

@@ -3,16 +3,12 @@ import { toErrorBody } from '../../common/errors.ts';
 import type { ErrorCode } from '../../common/errors.ts';
 import type { ClientKind } from '../../common/model/agent.ts';
 import { PROTOCOL_VERSION } from '../../common/protocol/constants.ts';
-import {
-  eventFrameSchema,
-  helloFrameSchema,
-  requestFrameSchema,
-  terminalFrameSchema,
-} from '../../common/protocol/frames.ts';
+import { helloFrameSchema, requestFrameSchema, terminalFrameSchema } from '../../common/protocol/frames.ts';
 import type { ServerFrame } from '../../common/protocol/frames.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { EndpointCounters, EndpointHandler } from './endpoint-handler.ts';
+import { parseEventFrame } from './event-frame.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import type { EndpointLimits } from './endpoint-limits.ts';
 import { LineSplitter } from './line-splitter.ts';
@@ -45,6 +41,8 @@ export class EndpointConnection {
   #pausedForWrites = false;
   #closing = false;
   #helloTimer: NodeJS.Timeout | undefined;
+  /** Answers of this turn, written together at its end. */
+  #outbox: string[] = [];
   readonly #logger: Logger;
 
   constructor(
@@ -179,7 +177,7 @@ export class EndpointConnection {
       this.#reject(id, 'E_WRONG_API', 'events are accepted on ingest connections only');
       return;
     }
-    const parsed = eventFrameSchema.safeParse(record);
+    const parsed = parseEventFrame(record);
     if (!parsed.success) {
       this.#reject(id, 'E_SCHEMA', `invalid event frame: ${firstIssue(parsed.error.issues)}`);
       return;
@@ -266,6 +264,7 @@ export class EndpointConnection {
     this.#counters.rejectedFrames += 1;
     this.#send({ type: 'error', id, code, message });
     if (close || FATAL.has(code)) {
+      this.#flushOutbox();
       // Said why; now stop reading this client at all (a flooder may still be sending megabytes).
       this.#closing = true;
       this.#socket.end(() => {
@@ -287,7 +286,21 @@ export class EndpointConnection {
       });
       line = `${JSON.stringify({ type: 'error', id: frame.id, code: 'E_INTERNAL', message: 'the answer could not be serialized' })}\n`;
     }
-    if (!this.#socket.write(line)) {
+    // Answers settled in the same turn (a group commit acknowledges a whole batch at once) leave in one
+    // write: one system call for the batch instead of one per event.
+    this.#outbox.push(line);
+    if (this.#outbox.length === 1)
+      process.nextTick(() => {
+        this.#flushOutbox();
+      });
+  }
+
+  #flushOutbox(): void {
+    if (this.#outbox.length === 0) return;
+    const text = this.#outbox.length === 1 ? (this.#outbox[0] ?? '') : this.#outbox.join('');
+    this.#outbox = [];
+    if (this.#socket.destroyed || !this.#socket.writable) return;
+    if (!this.#socket.write(text)) {
       this.#pausedForWrites = true;
       this.#updateFlow();
     }

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { randomBytesFast } from '../runtime/random-pool.ts';
 import { MerkleAccumulator } from '../seal/merkle-accumulator.ts';
 import { leafHash } from '../seal/merkle.ts';
@@ -29,8 +29,10 @@ const CLOSE_BRACE = Buffer.from('}');
 const TOOL_END_KINDS = new Set(['PostToolUse', 'PostToolUseFailure']);
 
 /**
- * Writes batches of events in one transaction each (group commit): the caller acknowledges the whole
- * batch only after `writeBatch` returns, i.e. after SQLite's fsync (synchronous=FULL).
+ * Writes batches of events in one transaction each (group commit). After `writeBatch` returns the batch
+ * is durable (SQLite's fsync, synchronous=FULL); after `writeBatchUnsynced` it is durable once the
+ * write-ahead log has been flushed (IndexDurability.sync), which the ingest queue awaits before it
+ * acknowledges anything.
  */
 export class EventWriter implements OpenWindows {
   readonly #db: Database;
@@ -47,6 +49,8 @@ export class EventWriter implements OpenWindows {
   readonly #startTool: Statement;
   readonly #finishTool: Statement;
   readonly #writeBatch: (batch: readonly PendingEvent[]) => WrittenEvent[];
+  readonly #skipSync: Statement;
+  readonly #restoreSync: Statement;
 
   constructor(db: Database, fieldKey: Buffer, sessions: SessionTracker) {
     this.#db = db;
@@ -54,8 +58,8 @@ export class EventWriter implements OpenWindows {
     this.#sessions = sessions;
     this.#insertEvent = db.prepare(
       `INSERT INTO events (id, session_id, seq, agent, kind, tool_name, tool_use_id, received_at, received_mono_us,
-         client, terminal_id, digest, payload_bytes, payload_ct)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         client, terminal_id, digest, payload_bytes, payload_ct, redactions)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#insertSession = db.prepare(
       `INSERT INTO sessions (id, agent, agent_session_id, started_at, last_event_at, last_event_mono_us, meta_ct)
@@ -79,6 +83,10 @@ export class EventWriter implements OpenWindows {
          ended_at = excluded.ended_at, outcome = excluded.outcome,
          duration_ms = COALESCE(excluded.duration_ms, (julianday(excluded.ended_at) - julianday(tool_calls.started_at)) * 86400000.0)`,
     );
+    // The connection's own level is restored after each unsynced batch (the engine opens it FULL).
+    const level = Number(db.pragma('synchronous', { simple: true }));
+    this.#skipSync = db.prepare('PRAGMA synchronous = NORMAL');
+    this.#restoreSync = db.prepare(`PRAGMA synchronous = ${String(level)}`);
     this.#writeBatch = db.transaction((batch: readonly PendingEvent[]) => {
       this.#touched.clear();
       const written = batch.map((p) => this.#writeOne(p));
@@ -97,6 +105,20 @@ export class EventWriter implements OpenWindows {
       this.#sessions.reload(this.#db);
       this.#windows.clear();
       throw storageError(cause);
+    }
+  }
+
+  /**
+   * Like `writeBatch`, but the commit does not wait for the disk (synchronous=NORMAL for this one
+   * transaction; every other writer on the connection keeps its fsync'd commits). Not durable until the
+   * caller has flushed the write-ahead log: see WalSyncer for why that flush makes it as durable as FULL.
+   */
+  writeBatchUnsynced(batch: readonly PendingEvent[]): WrittenEvent[] {
+    this.#skipSync.run();
+    try {
+      return this.writeBatch(batch);
+    } finally {
+      this.#restoreSync.run();
     }
   }
 
@@ -139,6 +161,7 @@ export class EventWriter implements OpenWindows {
       client: p.client,
       terminalId: e.terminalId,
       truncated: e.truncated,
+      redactions: e.redactions,
       transport: e.received.transport,
       salt: randomBytesFast(16).toString('base64url'),
     };
@@ -147,7 +170,7 @@ export class EventWriter implements OpenWindows {
       e.received.bytes,
       CLOSE_BRACE,
     ]);
-    const digest = createHash('sha256').update(plain).digest();
+    const digest = hash('sha256', plain, 'buffer');
     const window = this.#windows.get(session.id) ?? { firstSeq: seq, lastSeq: seq - 1, acc: new MerkleAccumulator() };
     if (window.lastSeq === seq - 1) {
       window.acc.append(leafHash(digest));
@@ -170,6 +193,7 @@ export class EventWriter implements OpenWindows {
       digest,
       plain.length,
       ct,
+      e.redactions === null ? null : JSON.stringify(e.redactions),
     );
     const touched = this.#touched.get(session.id);
     this.#touched.set(session.id, { at: receivedAt, monoUs: p.receivedMonoUs, count: (touched?.count ?? 0) + 1 });

@@ -1,6 +1,7 @@
 import { AevError } from '../../common/errors.ts';
 import type { ClientKind } from '../../common/model/agent.ts';
 import type { Clock } from '../runtime/clock.ts';
+import { storageError } from './event-writer.ts';
 import type { EventWriter, PendingEvent, WrittenEvent } from './event-writer.ts';
 import type { NormalizedEvent } from './normalize-event.ts';
 
@@ -10,26 +11,52 @@ interface Waiter {
   readonly reject: (e: unknown) => void;
 }
 
-/** Most events one transaction takes; bounds a flush's latency when a burst arrives. */
+/** An event written to the index and waiting for the disk before it is acknowledged. */
+interface Committed {
+  readonly waiter: Waiter;
+  readonly written: WrittenEvent;
+}
+
+/** What the queue needs from the index (IndexDurability) to acknowledge only durable events. */
+export interface CommitDurability {
+  /** True: commits skip their fsync and are durable once `sync` resolves; false: durable when committed. */
+  readonly deferred: boolean;
+  sync(): Promise<void>;
+  syncBlocking(): void;
+  /** While non-null, commits wait for it. */
+  readonly commitsHeld: Promise<void> | null;
+}
+
+/** Most events one transaction takes; bounds how long one commit keeps the thread when a burst arrives. */
 const MAX_BATCH = 2000;
 
 /**
- * Group commit: events that arrive while the loop is busy are written together in one transaction,
- * then every one of them is acknowledged. Per-event fsync would cap us at a few thousand events/s;
- * batching keeps acks durable and makes throughput scale with load.
+ * Pipelined group commit (invariant I7: acknowledged only when durable). Events that arrive while the
+ * thread is busy are committed together in one transaction, without an fsync; one flush of the
+ * write-ahead log then makes the whole batch durable and every event in it is acknowledged. The flush
+ * runs in the thread pool, so while it is in flight the thread keeps reading and validating the next
+ * batch, which is committed and flushed as soon as the flush before it ends. Ack latency is thus one
+ * to two flushes of the disk, and the thread never waits for one.
  */
 export class IngestQueue {
   readonly #writer: EventWriter;
   readonly #clock: Clock;
+  readonly #durability: CommitDurability;
   #queue: Waiter[] = [];
+  /** Committed, waiting for the next flush to start. */
+  #unsynced: Committed[] = [];
+  /** Committed, covered by the flush in flight (null when none is). */
+  #syncing: Committed[] | null = null;
   #scheduled = false;
+  #waitingForHold = false;
   #closed = false;
   #written = 0;
   #lastEventAtMs: number | null = null;
 
-  constructor(writer: EventWriter, clock: Clock) {
+  constructor(writer: EventWriter, clock: Clock, durability: CommitDurability) {
     this.#writer = writer;
     this.#clock = clock;
+    this.#durability = durability;
   }
 
   /** Resolves once the event is durable in the index. */
@@ -55,55 +82,127 @@ export class IngestQueue {
     return this.#lastEventAtMs;
   }
 
-  /** Stops taking events and writes (and acknowledges) everything already submitted. */
+  /**
+   * Stops taking events, then writes, syncs and acknowledges everything already submitted before it
+   * returns (blocking: this is shutdown, and the answers must be out before the connections close).
+   */
   drain(): void {
     this.#closed = true;
-    while (this.#queue.length > 0) this.#flush();
+    while (this.#queue.length > 0) this.#commitNext();
+    const waiting = [...(this.#syncing?.splice(0) ?? []), ...this.#unsynced.splice(0)];
+    if (waiting.length === 0) return;
+    try {
+      this.#durability.syncBlocking();
+    } catch (error) {
+      this.#fail(waiting, error);
+      return;
+    }
+    this.#acknowledge(waiting);
   }
 
   #schedule(): void {
-    if (this.#scheduled) return;
+    if (this.#scheduled || this.#waitingForHold) return;
     this.#scheduled = true;
     // setImmediate runs after pending I/O callbacks: every frame already read joins this batch.
     setImmediate(() => {
       this.#scheduled = false;
       this.#flush();
-      if (this.#queue.length > 0) this.#schedule();
     });
   }
 
   #flush(): void {
+    // While a flush of the log is in flight, arrivals gather here and are committed together when it
+    // ends: one commit per flush, so a busy engine writes big transactions, not one per turn.
+    if (this.#closed || this.#queue.length === 0 || this.#syncing !== null) return;
+    const held = this.#durability.commitsHeld;
+    if (held !== null) {
+      this.#waitingForHold = true;
+      void held.then(() => {
+        this.#waitingForHold = false;
+        this.#schedule();
+      });
+      return;
+    }
+    this.#commitNext();
+    this.#startSync();
+    if (this.#queue.length > 0) this.#schedule();
+  }
+
+  /** Commits the next batch; what cannot be written is refused at once, the rest waits for the disk. */
+  #commitNext(): void {
     const batch = this.#queue.splice(0, MAX_BATCH);
-    if (batch.length === 0) return;
+    const committed = this.#commit(batch);
+    if (this.#durability.deferred) this.#unsynced.push(...committed);
+    else this.#acknowledge(committed);
+  }
+
+  #commit(batch: readonly Waiter[]): Committed[] {
+    const write = (b: readonly PendingEvent[]): WrittenEvent[] =>
+      this.#durability.deferred ? this.#writer.writeBatchUnsynced(b) : this.#writer.writeBatch(b);
     let written: WrittenEvent[];
     try {
-      written = this.#writer.writeBatch(batch.map((w) => w.pending));
+      written = write(batch.map((w) => w.pending));
     } catch (error) {
       if (batch.length === 1) {
         for (const w of batch) w.reject(error);
-        return;
+        return [];
       }
       // One event that cannot be written must not fail the others that shared its transaction: write
       // them one by one (the writer rolled its state back), so only the bad one is refused.
-      for (const w of batch) {
+      const committed: Committed[] = [];
+      for (const waiter of batch) {
         try {
-          const [one] = this.#writer.writeBatch([w.pending]);
-          if (one === undefined) throw new AevError('E_INTERNAL', 'event batch result missing');
-          this.#written += 1;
-          this.#lastEventAtMs = w.pending.receivedAtMs;
-          w.resolve(one);
+          committed.push({ waiter, written: mustHave(write([waiter.pending])[0]) });
         } catch (single) {
-          w.reject(single);
+          waiter.reject(single);
         }
       }
-      return;
+      return committed;
     }
-    this.#written += written.length;
-    this.#lastEventAtMs = batch.at(-1)?.pending.receivedAtMs ?? this.#lastEventAtMs;
-    batch.forEach((w, i) => {
-      const result = written[i];
-      if (result === undefined) w.reject(new AevError('E_INTERNAL', 'event batch result missing'));
-      else w.resolve(result);
-    });
+    return batch.map((waiter, i) => ({ waiter, written: mustHave(written[i]) }));
   }
+
+  /** One flush in flight at a time; whatever is committed meanwhile waits for the next one. */
+  #startSync(): void {
+    if (this.#syncing !== null || this.#unsynced.length === 0) return;
+    const covered = this.#unsynced;
+    this.#unsynced = [];
+    this.#syncing = covered;
+    this.#durability.sync().then(
+      () => {
+        this.#acknowledge(covered.splice(0));
+        this.#afterSync();
+      },
+      (error: unknown) => {
+        this.#fail(covered.splice(0), error);
+        this.#afterSync();
+      },
+    );
+  }
+
+  #afterSync(): void {
+    this.#syncing = null;
+    this.#flush();
+  }
+
+  #acknowledge(committed: readonly Committed[]): void {
+    if (committed.length === 0) return;
+    this.#written += committed.length;
+    this.#lastEventAtMs = committed.at(-1)?.waiter.pending.receivedAtMs ?? this.#lastEventAtMs;
+    for (const c of committed) c.waiter.resolve(c.written);
+  }
+
+  /**
+   * The log could not be flushed: these events are in the index but maybe not on disk, so they are
+   * refused (the agent may send them again), never acknowledged.
+   */
+  #fail(committed: readonly Committed[], error: unknown): void {
+    const coded = storageError(error);
+    for (const c of committed) c.waiter.reject(coded);
+  }
+}
+
+function mustHave(w: WrittenEvent | undefined): WrittenEvent {
+  if (w === undefined) throw new AevError('E_INTERNAL', 'event batch result missing');
+  return w;
 }

@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { AevError } from '../../common/errors.ts';
 import type { AgentKind } from '../../common/model/agent.ts';
+import type { RedactionCount } from '../../common/model/event.ts';
 import type { IngestEvent } from '../../common/protocol/frames.ts';
 import type { Received } from './endpoint-handler.ts';
 import { claudeCodeHookPayloadSchema } from '../../common/protocol/claude-code-hooks.ts';
+import { redactIngest } from '../redact/redact-ingest.ts';
+import type { Redactor } from '../redact/redactor.ts';
 
 /** What the engine needs to know about an event before storing it; the payload itself stays opaque. */
 export interface NormalizedEvent {
@@ -15,6 +18,9 @@ export interface NormalizedEvent {
   readonly terminalId: string | null;
   readonly payload: Readonly<Record<string, unknown>>;
   readonly truncated: Readonly<Record<string, number>> | null;
+  /** What redaction replaced (docs/redaction.md); sealed in the event's meta. Null: nothing. */
+  readonly redactions: readonly RedactionCount[] | null;
+  /** What is stored: the agent's bytes, or their re-serialization when something was redacted. */
   readonly received: Received;
 }
 
@@ -26,15 +32,31 @@ const basePayloadSchema = z.looseObject({
   tool_use_id: z.string().max(256).optional(),
 });
 
-export function normalizeEvent(event: IngestEvent, received: Received): NormalizedEvent {
+/**
+ * Checks an event and redacts it before anything is stored (the one point every hook event passes,
+ * socket or HTTP). The check runs on the payload as sent, so errors speak of what the agent sent; the
+ * fields the index keeps in clear are then taken from the redacted payload, so no secret reaches a
+ * clear column or a chain record either.
+ */
+export function normalizeEvent(
+  event: IngestEvent,
+  received: Received,
+  redactor: Redactor | null = null,
+): NormalizedEvent {
   const schema = event.agent === 'claude-code' ? claudeCodeHookPayloadSchema : basePayloadSchema;
-  const parsed = schema.safeParse(event.payload);
-  if (!parsed.success) {
+  const check = (payload: unknown, after: string): z.infer<typeof basePayloadSchema> => {
+    const parsed = schema.safeParse(payload);
+    if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0];
     const where = issue === undefined ? '' : ` at payload.${issue.path.join('.')}`;
-    throw new AevError('E_SCHEMA', `invalid ${event.agent} payload${where}: ${issue?.message ?? 'schema violation'}`);
-  }
-  const p = parsed.data;
+    throw new AevError(
+      'E_SCHEMA',
+      `invalid ${event.agent} payload${where}${after}: ${issue?.message ?? 'schema violation'}`,
+    );
+  };
+  const sent = check(event.payload, '');
+  const redacted = redactIngest(redactor, event.payload, received);
+  const p = redacted.redactions === null ? sent : check(redacted.payload, ' after redaction');
   // These strings go into signed chain records (RFC 8785 JSON), which cannot carry lone surrogates.
   for (const [field, value] of [
     ['session_id', p.session_id],
@@ -53,8 +75,9 @@ export function normalizeEvent(event: IngestEvent, received: Received): Normaliz
     toolName: typeof p.tool_name === 'string' ? p.tool_name : null,
     toolUseId: typeof p.tool_use_id === 'string' && p.tool_use_id !== '' ? p.tool_use_id : null,
     terminalId: event.terminalId ?? null,
-    payload: event.payload,
+    payload: redacted.payload,
     truncated: event.truncated ?? null,
-    received,
+    redactions: redacted.redactions,
+    received: redacted.received,
   };
 }

@@ -59,7 +59,7 @@ export function readLock(lockPath: string): LockInfo | null {
   }
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

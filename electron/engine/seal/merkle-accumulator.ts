@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Builds an RFC 6962 Merkle tree hash incrementally: appending a leaf is O(log n) and the root of
@@ -26,15 +26,19 @@ export class MerkleAccumulator {
   }
 
   root(): Buffer {
-    if (this.#stack.length === 0) return createHash('sha256').digest();
-    let hash = (this.#stack.at(-1) as { hash: Buffer }).hash;
-    for (let i = this.#stack.length - 2; i >= 0; i--) hash = nodeHash((this.#stack[i] as { hash: Buffer }).hash, hash);
-    return hash;
+    if (this.#stack.length === 0) return hash('sha256', Buffer.alloc(0), 'buffer');
+    let root = (this.#stack.at(-1) as { hash: Buffer }).hash;
+    for (let i = this.#stack.length - 2; i >= 0; i--) root = nodeHash((this.#stack[i] as { hash: Buffer }).hash, root);
+    return root;
   }
 }
 
-function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
-}
+// RFC 6962 §2.1: node = SHA-256(0x01 || left || right). One reused input buffer and the one-shot
+// crypto.hash: on the ingest path a Hash object per node costs more than the hashing itself.
+const scratch = Buffer.alloc(65, 0x01);
 
-const NODE_PREFIX = Buffer.from([0x01]);
+function nodeHash(left: Buffer, right: Buffer): Buffer {
+  scratch.set(left, 1);
+  scratch.set(right, 33);
+  return hash('sha256', scratch, 'buffer');
+}

@@ -8,6 +8,7 @@ import { isCanonicalJson } from '../seal/canonical-json.ts';
 import { leafHash, merkleRoot } from '../seal/merkle.ts';
 import type { ReportBuilder } from './report-builder.ts';
 import { rootMatches, unownedVerdict, windowOwners } from './window-ranges.ts';
+import type { PurgeLedger } from './purge-check.ts';
 
 /** Decrypts one media object from the vault (throws E_OBJECT_MISSING / E_OBJECT_CORRUPT). */
 export type MediaReader = (kind: MediaKind, objectId: string) => Promise<Buffer>;
@@ -33,6 +34,7 @@ export async function checkMedia(
   db: Database,
   read: MediaReader,
   report: ReportBuilder,
+  purges: PurgeLedger,
 ): Promise<void> {
   const rows = db
     .prepare<[string], MediaRow>(
@@ -47,8 +49,11 @@ export async function checkMedia(
     if (m.seq !== expected)
       report.fail(`${at} media ${expected}`, 'MEDIA_MISSING', `media items ${expected}..${m.seq - 1} are missing`);
     expected = m.seq + 1;
-    await checkItem(item, sessionId, m, read, report);
     const window = owners.owner.get(m.seq);
+    // A purge deletes the object and keeps the descriptor (the leaf): only a valid tombstone excuses that.
+    const purged = window !== undefined && purges.covers(window);
+    const outcome = await checkItem(item, sessionId, m, read, report, purged);
+    if (purged) purges.noteMedia(window, { seq: m.seq, leafInput: m.leaf }, outcome === 'purged');
     if (window !== undefined) {
       byWindow.set(window, [...(byWindow.get(window) ?? []), m]);
       continue;
@@ -86,7 +91,8 @@ async function checkItem(
   m: MediaRow,
   read: MediaReader,
   report: ReportBuilder,
-): Promise<void> {
+  purged: boolean,
+): Promise<'checked' | 'purged'> {
   let descriptor: MediaDescriptor | null = null;
   try {
     descriptor = JSON.parse(m.descriptor.toString('utf8')) as MediaDescriptor;
@@ -105,20 +111,22 @@ async function checkItem(
     !(MEDIA_KINDS as readonly string[]).includes(m.kind)
   ) {
     report.fail(item, 'MEDIA_DESCRIPTOR', 'the media descriptor does not match its row or its leaf');
-    return;
+    return 'checked';
   }
   let bytes: Buffer;
   try {
     bytes = await read(descriptor.kind, descriptor.object);
   } catch (error) {
     const missing = error instanceof AevError && error.code === 'E_OBJECT_MISSING';
+    if (missing && purged) return 'purged';
     report.fail(
       item,
       missing ? 'MEDIA_MISSING' : 'MEDIA_CIPHERTEXT',
       missing ? 'the encrypted media object is gone' : 'the encrypted media object does not decrypt (altered or moved)',
     );
-    return;
+    return 'checked';
   }
   if (bytes.length !== descriptor.bytes || createHash('sha256').update(bytes).digest('hex') !== descriptor.sha256)
     report.fail(item, 'MEDIA_DIGEST', 'the media bytes do not match their sealed SHA-256');
+  return 'checked';
 }

@@ -14,6 +14,7 @@ import type { TokenCheck } from './token-check.ts';
 
 export type { TokenCheck } from './token-check.ts';
 import { checkMedia } from './verify-media.ts';
+import { checkIndexedPurge, PurgeLedger } from './purge-check.ts';
 import type { MediaReader } from './verify-media.ts';
 import { rootMatches, unownedVerdict, windowOwners } from './window-ranges.ts';
 
@@ -33,6 +34,7 @@ interface EventRow {
   seq: number;
   digest: Buffer;
   payload_ct: Buffer;
+  redactions: string | null;
 }
 
 /**
@@ -50,9 +52,13 @@ export async function verifySession(sessionId: string, deps: SessionVerifyDeps, 
     return;
   }
   const records = deps.chain.all(sessionId).sort((a, b) => a.seq - b.seq);
-  const bodies = checkRecords(at, session.started_at, records, deps, report);
-  checkEvents(at, sessionId, bodies, deps, report);
-  await checkMedia(at, sessionId, bodies, deps.db, deps.readMedia, report);
+  const { bodies, trusted } = checkRecords(at, session.started_at, records, deps, report);
+  // Content deleted under a valid tombstone is reported as PURGED, not missing (docs/retention.md).
+  const purges = new PurgeLedger(bodies, trusted);
+  checkEvents(at, sessionId, bodies, deps, report, purges);
+  await checkMedia(at, sessionId, bodies, deps.db, deps.readMedia, report, purges);
+  purges.report(at, bodies, report);
+  checkIndexedPurge(at, deps.db, sessionId, bodies, report);
   checkTokens(at, sessionId, records, deps, report);
 }
 
@@ -62,8 +68,10 @@ function checkRecords(
   records: readonly StoredChainRecord[],
   deps: SessionVerifyDeps,
   report: ReportBuilder,
-): Map<number, ChainRecordBody> {
+): { readonly bodies: Map<number, ChainRecordBody>; readonly trusted: Set<number> } {
   const bodies = new Map<number, ChainRecordBody>();
+  /** Records that passed every check: only these may excuse purged content. */
+  const trusted = new Set<number>();
   let prevHash: string | null = null;
   let prevTo = startedAt;
   let finalSeen = false;
@@ -97,13 +105,17 @@ function checkRecords(
       if (body.from !== prevTo)
         fail('RECORD_COVERAGE', `coverage hole or overlap: starts ${body.from}, previous ended ${prevTo}`);
       if (body.device !== deps.deviceFingerprint) fail('RECORD_DEVICE', `signed by another device (${body.device})`);
-      if (finalSeen) fail('RECORD_AFTER_FINAL', 'a record follows the final record');
+      // Only a tombstone may follow the final record, and only it: purges happen to ended sessions.
+      if (finalSeen && body.kind !== 'tombstone') fail('RECORD_AFTER_FINAL', 'a record follows the final record');
+      if (!finalSeen && body.kind === 'tombstone')
+        fail('PURGE_MISMATCH', 'a tombstone before the final record: only an ended session is purged');
       finalSeen ||= body.final;
       bodies.set(r.seq, body);
       prevTo = body.to;
     }
     const sig = verifySshsig(r.record, r.signature, deps.devicePublicKey, 'agent-evidence');
     if (!sig.valid) fail('RECORD_SIGNATURE', `device signature invalid (${sig.code ?? 'SIG_BAD'})`);
+    if (failures.length === 0) trusted.add(r.seq);
     if (failures.length === 0)
       report.pass(
         item,
@@ -111,7 +123,7 @@ function checkRecords(
       );
     prevHash = hash.toString('hex');
   });
-  return bodies;
+  return { bodies, trusted };
 }
 
 function checkEvents(
@@ -120,10 +132,11 @@ function checkEvents(
   bodies: ReadonlyMap<number, ChainRecordBody>,
   deps: SessionVerifyDeps,
   report: ReportBuilder,
+  purges: PurgeLedger,
 ): void {
   const rows = deps.db
     .prepare<[string], EventRow>(
-      'SELECT id, session_id, seq, digest, payload_ct FROM events WHERE session_id = ? ORDER BY seq',
+      'SELECT id, session_id, seq, digest, payload_ct, redactions FROM events WHERE session_id = ? ORDER BY seq',
     )
     .all(sessionId);
   const owners = windowOwners(at, bodies, (b) => b.events, 'events', 'EVENTS_ROOT', report);
@@ -134,25 +147,11 @@ function checkEvents(
     if (e.seq !== expectedSeq)
       report.fail(`${at} event ${expectedSeq}`, 'EVENT_MISSING', `events ${expectedSeq}..${e.seq - 1} are missing`);
     expectedSeq = e.seq + 1;
-    let plain: Buffer | null = null;
-    try {
-      plain = openBytes(deps.fieldKey, e.payload_ct, payloadAad(e.id));
-    } catch {
-      report.fail(item, 'EVENT_CIPHERTEXT', 'the encrypted event does not decrypt (altered or moved)');
-    }
-    if (plain !== null) {
-      if (!createHash('sha256').update(plain).digest().equals(e.digest))
-        report.fail(item, 'EVENT_DIGEST', 'the event does not match its digest');
-      let inner: { id?: unknown; seq?: unknown; sessionId?: unknown } = {};
-      try {
-        inner = parseStoredEvent(plain).meta;
-      } catch {
-        // reported just below as a mismatch
-      }
-      if (inner.id !== e.id || inner.seq !== e.seq || inner.sessionId !== e.session_id)
-        report.fail(item, 'EVENT_ROW', 'the event content does not match its row');
-    }
     const window = owners.owner.get(e.seq);
+    // A purge empties the ciphertext and keeps the digest (the leaf): only a valid tombstone excuses that.
+    const purged = window !== undefined && purges.covers(window);
+    if (purged) purges.noteEvent(window, { seq: e.seq, leafInput: e.digest }, e.payload_ct.length === 0);
+    if (!purged || e.payload_ct.length > 0) checkEventContent(item, e, deps.fieldKey, report);
     if (window !== undefined) {
       const list = byWindow.get(window) ?? [];
       list.push(e);
@@ -184,6 +183,30 @@ function checkEvents(
       report.pass(item, `${events.length} events match the Merkle root`);
     }
   }
+}
+
+/** The stored event decrypts (its AAD binds the event id), matches its digest and names its own row. */
+function checkEventContent(item: string, e: EventRow, fieldKey: Buffer, report: ReportBuilder): void {
+  let plain: Buffer;
+  try {
+    plain = openBytes(fieldKey, e.payload_ct, payloadAad(e.id));
+  } catch {
+    report.fail(item, 'EVENT_CIPHERTEXT', 'the encrypted event does not decrypt (altered or moved)');
+    return;
+  }
+  if (!createHash('sha256').update(plain).digest().equals(e.digest))
+    report.fail(item, 'EVENT_DIGEST', 'the event does not match its digest');
+  let inner: { id?: unknown; seq?: unknown; sessionId?: unknown; redactions?: unknown } = {};
+  try {
+    inner = parseStoredEvent(plain).meta;
+  } catch {
+    // reported just below as a mismatch
+  }
+  if (inner.id !== e.id || inner.seq !== e.seq || inner.sessionId !== e.session_id)
+    report.fail(item, 'EVENT_ROW', 'the event content does not match its row');
+  // The clear summary that `aev sessions show` and `aev status` read must be the sealed one (docs/redaction.md).
+  else if (JSON.stringify(inner.redactions ?? null) !== (e.redactions ?? 'null'))
+    report.fail(item, 'EVENT_ROW', 'the redaction summary in the index differs from the sealed one');
 }
 
 function checkTokens(

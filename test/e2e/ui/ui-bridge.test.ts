@@ -4,6 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUiBridge } from '../../../electron/cli/commands/ui.ts';
 import type { UiBridge } from '../../../electron/cli/commands/ui.ts';
+import { createAppHostContext, socketControl } from '../../../electron/engine/app-host/app-host-context.ts';
+import type { AppHostContext } from '../../../electron/engine/app-host/app-host-context.ts';
+import { TEST_PASSPHRASE } from '../../helpers/daemon-process.ts';
 import { makeTempDir } from '../../helpers/temp-dir.ts';
 import { startTestEngine } from '../../helpers/test-engine.ts';
 import type { TestEngine } from '../../helpers/test-engine.ts';
@@ -35,19 +38,39 @@ function request(
   });
 }
 
+function headers(port: number, path: string): Promise<http.IncomingHttpHeaders> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path }, (res) => {
+        res.resume();
+        resolve(res.headers);
+      })
+      .on('error', reject);
+  });
+}
+
 describe('aev ui loopback bridge (real engine, real socket)', () => {
   let t: TestEngine;
   let bridge: UiBridge;
+  let app: AppHostContext;
   const site = makeTempDir();
   const auth = () => ({ authorization: `Bearer ${bridge.token}`, 'content-type': 'application/json' });
 
   beforeAll(async () => {
     fs.writeFileSync(path.join(site.dir, 'index.html'), '<!doctype html><title>t</title>');
     t = await startTestEngine();
-    bridge = await startUiBridge({ socketPath: t.info.socketPath, port: 0, staticDir: site.dir });
+    app = createAppHostContext({
+      control: socketControl(t.info.socketPath),
+      dataRoot: t.dataRoot,
+      keyring: null,
+      passphrase: TEST_PASSPHRASE,
+      env: { HOME: site.dir },
+    });
+    bridge = await startUiBridge({ app, port: 0, staticDir: site.dir });
   });
   afterAll(async () => {
     await bridge.close();
+    app.dispose();
     await t.dispose();
     site.cleanup();
   });
@@ -117,10 +140,42 @@ describe('aev ui loopback bridge (real engine, real socket)', () => {
     expect(unknown.status).toBe(404);
   });
 
+  it('takes a dropped bundle in its call but keeps every other body small', async () => {
+    const big = JSON.stringify({ reason: 'x'.repeat(100 * 1024) });
+    const refused = await request(bridge.port, { path: '/api/pause', method: 'POST', headers: auth(), body: big });
+    expect(refused.status).toBe(413);
+    const garbage = Buffer.alloc(200 * 1024, 7).toString('base64');
+    const started = await request(bridge.port, {
+      path: '/api/startVerify',
+      method: 'POST',
+      headers: auth(),
+      body: JSON.stringify({ source: { name: 'junk.tar', base64: garbage } }),
+    });
+    const { value } = JSON.parse(started.body) as { value: { job: string } };
+    let job: { state: string; verified: { report: { ok: boolean; items: { code: string }[] } } | null };
+    do {
+      await new Promise((r) => setTimeout(r, 50));
+      const a = await request(bridge.port, {
+        path: '/api/jobStatus',
+        method: 'POST',
+        headers: auth(),
+        body: JSON.stringify({ job: value.job }),
+      });
+      job = (JSON.parse(a.body) as { value: typeof job }).value;
+    } while (job.state === 'running');
+    expect(job.verified?.report.ok).toBe(false);
+    expect(job.verified?.report.items[0]?.code).toMatch(/^ARCHIVE_/);
+  });
+
   it('serves the built renderer with a CSP and nothing outside its folder', async () => {
     const index = await request(bridge.port, { path: '/' });
     expect(index.status).toBe(200);
     expect(index.body).toContain('<title>t</title>');
+    const csp = (await headers(bridge.port, '/'))['content-security-policy'] ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("'wasm-unsafe-eval'");
+    expect(csp).not.toContain("'unsafe-eval'");
+    expect(csp).not.toContain("'unsafe-inline'");
     const escape = await request(bridge.port, { path: '/..%2f..%2fetc%2fpasswd' });
     expect(escape.status).toBe(404);
   });

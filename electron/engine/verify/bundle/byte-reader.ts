@@ -13,7 +13,7 @@ export class ByteReader {
     while (this.#pending.length < n && !this.#ended) {
       const next = await this.#source.next();
       if (next.done === true) this.#ended = true;
-      else this.#pending = Buffer.concat([this.#pending, Buffer.from(next.value)]);
+      else this.#pending = this.#pending.length === 0 ? view(next.value) : Buffer.concat([this.#pending, next.value]);
     }
     const out = this.#pending.subarray(0, n);
     this.#pending = this.#pending.subarray(out.length);
@@ -25,7 +25,7 @@ export class ByteReader {
     if (this.#pending.length === 0 && !this.#ended) {
       const next = await this.#source.next();
       if (next.done === true) this.#ended = true;
-      else this.#pending = Buffer.from(next.value);
+      else this.#pending = view(next.value);
     }
     const out = this.#pending.subarray(0, max);
     this.#pending = this.#pending.subarray(out.length);
@@ -36,4 +36,9 @@ export class ByteReader {
   async cancel(): Promise<void> {
     await this.#source.return?.();
   }
+}
+
+/** The same bytes as a Buffer, without copying (Buffer.from(Uint8Array) would copy). */
+function view(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }

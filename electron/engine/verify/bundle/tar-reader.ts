@@ -145,7 +145,8 @@ async function readContent(reader: ByteReader, path: string, size: number, keepB
     if (chunk.length === 0)
       throw new ArchiveError('ARCHIVE_TRUNCATED', `${path} is cut short: ${left} of ${size} bytes missing`);
     hash.update(chunk);
-    if (keepBytes) kept.push(Buffer.from(chunk));
+    // A view: the one copy is the concat below, so a kept file pins no larger read buffer.
+    if (keepBytes) kept.push(chunk);
     left -= chunk.length;
   }
   const pad = (BLOCK - (size % BLOCK)) % BLOCK;

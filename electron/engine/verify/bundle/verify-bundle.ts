@@ -1,7 +1,7 @@
 import type { VerifyItem, VerifyReport } from '../../../common/model/verification.ts';
 import type { ManifestSession, SessionFacts } from '../../export/bundle-manifest.ts';
 import { sessionFactsSchema } from '../../export/bundle-manifest.ts';
-import { bundlePath, CLIP_MP4, TRUST_PEM } from '../../export/bundle-layout.ts';
+import { bundlePath, CLIP_MP4, mediaExtension, TRUST_PEM } from '../../export/bundle-layout.ts';
 import { ReportBuilder } from '../report-builder.ts';
 import { tokenChecker } from '../token-check.ts';
 import type { BundleContext } from './bundle-context.ts';
@@ -37,11 +37,13 @@ export async function verifyBundle(o: VerifyBundleOptions): Promise<VerifyReport
   let files: Map<string, BundleEntry>;
   try {
     const identities = o.identityFile === undefined ? [] : readAgeIdentities(o.identityFile);
-    const { stream, encrypted } = await openBundleStream(o.file, identities);
+    const { stream, encrypted } = openBundleStream(o.file, identities);
     files = await readArchive(stream, {
       ...(o.limits === undefined ? {} : { limits: o.limits }),
       // clip.mp4 goes to ffmpeg from memory (never to a file), so it is kept beyond the usual 16 MiB.
-      keep: (path, size) => size <= KEEP_DEFAULT || (path === CLIP_MP4 && size <= CLIP_KEEP_BYTES),
+      // Stills are checked by their digest alone, so their bytes are not kept (an hour holds hundreds).
+      keep: (path, size) =>
+        (size <= KEEP_DEFAULT && !path.endsWith(STILL_SUFFIX)) || (path === CLIP_MP4 && size <= CLIP_KEEP_BYTES),
     });
     report.pass('archive', `${encrypted ? 'decrypted, ' : ''}${files.size} files, a well-formed ustar archive`);
   } catch (error) {
@@ -80,6 +82,7 @@ export async function verifyBundle(o: VerifyBundleOptions): Promise<VerifyReport
 }
 
 const KEEP_DEFAULT = 16 * 1024 * 1024;
+const STILL_SUFFIX = `.${mediaExtension('still')}`;
 
 function verifyBundleSession(ctx: BundleContext, s: ManifestSession): void {
   const parsed = sessionFactsSchema.safeParse(parseJson(fileBytes(ctx, bundlePath.session(s.sessionId))));

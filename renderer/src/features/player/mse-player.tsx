@@ -1,62 +1,65 @@
 import { useEffect, useState } from 'react';
 import type { RefObject } from 'react';
-import type { VideoSegment } from '../../../../electron/common/ipc/app-api.ts';
-import { avcCodecString } from './avc-codec.ts';
+import type { AppApi } from '../../../../electron/common/ipc/app-api.ts';
+import { bytesFromBase64 } from '../../api/base64.ts';
+import { ChunkSource } from './chunk-source.ts';
+import { videoPlan } from './video-plan.ts';
+import type { VideoPlan } from './video-plan.ts';
 
 interface Props {
-  readonly segment: VideoSegment;
+  readonly api: AppApi;
+  readonly recording: string;
   readonly videoRef: RefObject<HTMLVideoElement | null>;
+  /** The recording's timeline, once known: how video time maps to wall clock. */
+  readonly onPlan: (plan: VideoPlan | null) => void;
 }
 
 /**
- * Plays a `video.read` answer through Media Source Extensions (W3C MSE §3): the bytes are a fragmented MP4
- * whose timeline is the recording's own (presentation times from `startPtsMs`), so event pins
- * (`pins.video.offsetMs`) are seek targets as they are, with no offset arithmetic.
+ * The screen recording, decrypted by the engine and played through Media Source Extensions: the player
+ * asks for the recording's layout (`videoIndex`), then only for the chunks it shows (ChunkSource).
  */
-export function MsePlayer({ segment, videoRef }: Props) {
+export function MsePlayer({ api, recording, videoRef, onPlan }: Props) {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
     const video = videoRef.current;
     if (video === null) return;
-    const codec = avcCodecString(segment.mp4);
-    const type = `video/mp4; codecs="${codec ?? ''}"`;
-    if (codec === null || !MediaSource.isTypeSupported(type)) {
-      setError(codec === null ? 'the recording has no H.264 track' : `this browser cannot play ${type}`);
-      return;
-    }
-    setError(null);
-    const source = new MediaSource();
-    const url = URL.createObjectURL(source);
-    video.src = url;
-    const onOpen = () => {
-      const buffer = source.addSourceBuffer(type);
-      buffer.addEventListener(
-        'updateend',
-        () => {
-          // The first presentation time is not zero: start where the pictures are, not in a gap.
-          if (buffer.buffered.length > 0) video.currentTime = buffer.buffered.start(0);
-          if (source.readyState === 'open') source.endOfStream();
+    let source: ChunkSource | null = null;
+    let cancelled = false;
+    void api.videoIndex({ recording }).then((r) => {
+      if (cancelled) return;
+      if (!r.ok) {
+        setError(`no video: ${r.message} [${r.code}]`);
+        return;
+      }
+      const plan = videoPlan(r.value);
+      onPlan(plan);
+      if (plan === null) {
+        setError('the recording holds no video yet');
+        return;
+      }
+      source = new ChunkSource(
+        video,
+        plan,
+        async (chunk) => {
+          const from = new Date(chunk.fromMs).toISOString();
+          const to = new Date(chunk.toMs).toISOString();
+          const v = await api.readVideo({ recording, from, to });
+          if (!v.ok) throw new Error(`${v.message} [${v.code}]`);
+          return bytesFromBase64(v.value.mp4);
         },
-        { once: true },
+        setError,
       );
-      buffer.addEventListener('error', () => {
-        setError('the browser refused the video data');
-      });
-      buffer.appendBuffer(segment.mp4);
-    };
-    source.addEventListener('sourceopen', onOpen, { once: true });
+    });
     return () => {
-      source.removeEventListener('sourceopen', onOpen);
-      video.removeAttribute('src');
-      video.load();
-      URL.revokeObjectURL(url);
+      cancelled = true;
+      source?.dispose();
     };
-  }, [segment, videoRef]);
+  }, [api, recording, videoRef, onPlan]);
 
   return (
     <div className="player">
-      <video ref={videoRef} controls muted playsInline aria-label="Screen recording" />
+      <video ref={videoRef} controls muted playsInline aria-label="Screen recording" data-recording={recording} />
       {error !== null && <p role="alert">{error}</p>}
     </div>
   );

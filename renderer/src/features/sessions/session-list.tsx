@@ -1,21 +1,28 @@
 import { useEffect, useState } from 'react';
 import type { AppApi } from '../../../../electron/common/ipc/app-api.ts';
 import type { SessionSummary } from '../../../../electron/common/model/session.ts';
+import type { SessionWindows } from '../../../../electron/common/protocol/control-answers.ts';
+import { SealSummary } from './seal-badges.tsx';
 import { searchableText, sessionMatches } from './session-search.ts';
 
 interface Props {
   readonly api: AppApi;
   readonly onOpen: (id: string) => void;
+  /** A line above the list (what to do next, when the tray sent the user here). */
+  readonly hint?: string | undefined;
 }
 
 // Searching reads each session's details: cap it so a long history does not mean hundreds of decryptions.
 const SEARCH_DETAIL_LIMIT = 50;
+// Seal badges need one small query per session: for the newest ones.
+const BADGE_LIMIT = 100;
 
-export function SessionList({ api, onOpen }: Props) {
+export function SessionList({ api, onOpen, hint }: Props) {
   const [sessions, setSessions] = useState<readonly SessionSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [query, setQuery] = useState('');
   const [texts, setTexts] = useState<ReadonlyMap<string, string>>(new Map());
+  const [seals, setSeals] = useState<ReadonlyMap<string, SessionWindows>>(new Map());
 
   useEffect(() => {
     void api.listSessions({ limit: 200 }).then((r) => {
@@ -25,11 +32,25 @@ export function SessionList({ api, onOpen }: Props) {
   }, [api]);
 
   useEffect(() => {
+    if (sessions === null) return;
+    let cancelled = false;
+    void Promise.all(
+      sessions.slice(0, BADGE_LIMIT).map(async (s) => [s.id, await api.sessionWindows({ id: s.id })] as const),
+    ).then((answers) => {
+      if (cancelled) return;
+      setSeals(new Map(answers.flatMap(([id, r]) => (r.ok ? [[id, r.value] as const] : []))));
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [api, sessions]);
+
+  useEffect(() => {
     if (query.trim() === '' || sessions === null) return;
     const missing = sessions.filter((s) => s.kind !== 'screen' && !texts.has(s.id)).slice(0, SEARCH_DETAIL_LIMIT);
     if (missing.length === 0) return;
     let cancelled = false;
-    void Promise.all(missing.map(async (s) => [s.id, await api.showSession(s.id)] as const)).then((answers) => {
+    void Promise.all(missing.map(async (s) => [s.id, await api.showSession({ id: s.id })] as const)).then((answers) => {
       if (cancelled) return;
       setTexts((old) => {
         const next = new Map(old);
@@ -48,10 +69,11 @@ export function SessionList({ api, onOpen }: Props) {
   return (
     <section aria-labelledby="sessions-title">
       <h1 id="sessions-title">Sessions</h1>
+      {hint !== undefined && <p role="status">{hint}</p>}
       <input
         type="search"
-        aria-label="Search sessions by agent, tool or command"
-        placeholder="Search agent, tool, command…"
+        aria-label="Search sessions by agent, tool, command, file path or date"
+        placeholder="Search agent, tool, command, path, date…"
         value={query}
         onChange={(e) => {
           setQuery(e.target.value);
@@ -69,6 +91,7 @@ export function SessionList({ api, onOpen }: Props) {
               <th scope="col">Started</th>
               <th scope="col">Events</th>
               <th scope="col">Tool calls</th>
+              <th scope="col">Seals</th>
             </tr>
           </thead>
           <tbody>
@@ -92,6 +115,9 @@ export function SessionList({ api, onOpen }: Props) {
                 </td>
                 <td>{s.eventCount}</td>
                 <td>{s.toolCallCount}</td>
+                <td>
+                  <SealSummary windows={seals.get(s.id) ?? null} />
+                </td>
               </tr>
             ))}
           </tbody>

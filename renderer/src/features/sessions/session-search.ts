@@ -15,10 +15,24 @@ export function searchableText(detail: SessionDetailView): string {
   return parts.join('\n').toLowerCase();
 }
 
-/** Case-insensitive: the agent, kind or id of the session, or (once loaded) its tool calls. */
+/**
+ * Case-insensitive: the agent, kind or id of the session, the day it started (ISO `2026-01-31` or as the
+ * list shows it), or (once loaded) its tool calls: names, commands, file paths.
+ */
 export function sessionMatches(session: SessionSummary, query: string, detailText: string | undefined): boolean {
   const q = query.trim().toLowerCase();
   if (q === '') return true;
-  const own = `${session.agent}\n${session.kind}\n${session.id}\n${session.agentSessionId}`.toLowerCase();
+  const started = new Date(session.startedAt);
+  const own = [
+    session.agent,
+    session.kind,
+    session.id,
+    session.agentSessionId,
+    session.startedAt,
+    started.toLocaleString(),
+    started.toLocaleDateString(),
+  ]
+    .join('\n')
+    .toLowerCase();
   return own.includes(q) || (detailText?.includes(q) ?? false);
 }

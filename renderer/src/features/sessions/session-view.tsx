@@ -1,80 +1,197 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
-import type { AppApi, SessionDetailView, VideoSegment } from '../../../../electron/common/ipc/app-api.ts';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { AppApi, SessionDetailView } from '../../../../electron/common/ipc/app-api.ts';
+import type { SessionWindows } from '../../../../electron/common/protocol/control-answers.ts';
+import { ExportDialog } from '../export/export-dialog.tsx';
 import { MsePlayer } from '../player/mse-player.tsx';
+import { videoTimeAt, wallAt } from '../player/video-plan.ts';
+import type { VideoPlan } from '../player/video-plan.ts';
+import { ClockSync, playerTime } from '../terminal/clock-sync.ts';
+import { TerminalReplay } from '../terminal/terminal-replay.tsx';
+import type { TerminalHandle } from '../terminal/terminal-replay.tsx';
 import { EventDetails } from './event-details.tsx';
-import { timelineItems, ToolTimeline } from './tool-timeline.tsx';
-import type { TimelineItem } from './tool-timeline.tsx';
+import { SealSummary, WindowStrip } from './seal-badges.tsx';
+import { Timeline } from './timeline.tsx';
+import { timelineItems } from './timeline-items.ts';
+import type { TimelineItem } from './timeline-items.ts';
 
 interface Props {
   readonly api: AppApi;
   readonly id: string;
   readonly onBack: () => void;
+  readonly onVerify: (path: string) => void;
 }
 
-// The recorder keeps going for a grace period after an agent stops: show a little of it.
-const TAIL_MS = 10_000;
+// While windows wait for their time-stamps, their badges are refreshed this often.
+const WINDOWS_REFRESH_MS = 5000;
 
-/** One session: its screen video, the tool calls beneath it (each a seek target) and the selected call's details. */
-export function SessionView({ api, id, onBack }: Props) {
+/**
+ * One session: the screen video with the timeline of prompts and tool calls beneath it (each a seek
+ * target), the agent's terminal replayed in step with the video, the selected row's details with the
+ * screen before and after it, and a verification badge for every sealed window.
+ */
+export function SessionView({ api, id, onBack, onVerify }: Props) {
   const [detail, setDetail] = useState<SessionDetailView | null>(null);
-  const [segment, setSegment] = useState<VideoSegment | null>(null);
+  const [windows, setWindows] = useState<SessionWindows | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<TimelineItem | null>(null);
+  const [plan, setPlan] = useState<VideoPlan | null>(null);
+  const [terminal, setTerminal] = useState<TerminalHandle | null>(null);
+  const [exporting, setExporting] = useState(false);
   const videoRef = useRef<HTMLVideoElement | null>(null);
 
   useEffect(() => {
-    void (async () => {
-      const shown = await api.showSession(id);
-      if (!shown.ok) {
-        setError(`${shown.message} [${shown.code}]`);
-        return;
-      }
-      setDetail(shown.value);
-      const range = videoRange(shown.value);
-      if (range === null) return;
-      const video = await api.readVideo(range.recording, range.from, range.to);
-      if (video.ok) setSegment(video.value);
-      else setError(`no video: ${video.message} [${video.code}]`);
-    })();
+    void api.showSession({ id }).then((r) => {
+      if (r.ok) setDetail(r.value);
+      else setError(`${r.message} [${r.code}]`);
+    });
+  }, [api, id]);
+
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    const load = async () => {
+      const r = await api.sessionWindows({ id });
+      if (stopped || !r.ok) return;
+      setWindows(r.value);
+      if (r.value.counts.pending > 0 || r.value.openEvents > 0)
+        timer = setTimeout(() => void load(), WINDOWS_REFRESH_MS);
+    };
+    void load();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
   }, [api, id]);
 
   const items = useMemo(() => (detail === null ? [] : timelineItems(detail.events, detail.toolCalls)), [detail]);
+  const recording = detail === null ? undefined : recordingOf(detail);
+  const terminalSession = detail === null ? undefined : terminalOf(detail);
+
+  // The terminal follows the video (and the video a seek made in the terminal).
+  useEffect(() => {
+    const video = videoRef.current;
+    if (terminal === null) return;
+    if (plan === null || video === null) {
+      const timer = setInterval(() => {
+        terminal.showTime(playerTime(terminal.player) ?? 0);
+      }, 250);
+      return () => {
+        clearInterval(timer);
+      };
+    }
+    const sync = new ClockSync(
+      video,
+      terminal.player,
+      terminal.element,
+      {
+        videoToTerm: (v) => (wallAt(plan, v) - terminal.originMs) / 1000,
+        termToVideo: (t) => videoTimeAt(plan, terminal.originMs + t * 1000),
+      },
+      terminal.showTime,
+    );
+    return () => {
+      sync.dispose();
+    };
+  }, [plan, terminal]);
 
   const pick = (item: TimelineItem) => {
     setSelected(item);
-    const offset = item.event.pins.video?.offsetMs;
     const video = videoRef.current;
-    if (offset !== undefined && video !== null) video.currentTime = offset / 1000;
+    if (plan !== null && video !== null && item.event.pins.video !== null) {
+      const at = videoTimeAt(plan, Date.parse(item.event.receivedAt));
+      // Before the first chunk is in, the element has no timeline yet: seek once it has.
+      if (video.readyState === HTMLMediaElement.HAVE_NOTHING)
+        video.addEventListener(
+          'loadedmetadata',
+          () => {
+            video.currentTime = at;
+          },
+          { once: true },
+        );
+      else video.currentTime = at;
+    } else if (terminal !== null && item.event.pins.terminal !== null) {
+      void terminal.player.seek(item.event.pins.terminal.atSeconds);
+    }
   };
+  const onPlan = useCallback((p: VideoPlan | null) => {
+    setPlan(p);
+  }, []);
+  const onTerminal = useCallback((t: TerminalHandle | null) => {
+    setTerminal(t);
+  }, []);
 
   const s = detail?.session;
   return (
     <section aria-labelledby="session-title" className="session">
-      <button type="button" className="link" onClick={onBack}>
-        ← All sessions
-      </button>
-      <h1 id="session-title">{s === undefined ? id : `${s.agent} · ${s.kind} · ${s.state}`}</h1>
+      <div className="session-head">
+        <button type="button" className="link" onClick={onBack}>
+          ← All sessions
+        </button>
+        <h1 id="session-title">{s === undefined ? id : `${s.agent} · ${s.kind} · ${s.state}`}</h1>
+        <SealSummary windows={windows} />
+        <button
+          type="button"
+          disabled={detail === null}
+          onClick={() => {
+            setExporting(true);
+          }}
+        >
+          Export…
+        </button>
+      </div>
       {error !== null && <p role="alert">{error}</p>}
       {detail === null ? (
         <p>Loading…</p>
       ) : (
         <div className="session-body">
           <div className="main-column">
-            {segment !== null ? <MsePlayer segment={segment} videoRef={videoRef} /> : <p>No screen video.</p>}
-            <ToolTimeline items={items} selected={selected?.call.toolUseId ?? null} onPick={pick} />
+            {recording !== undefined ? (
+              <MsePlayer api={api} recording={recording} videoRef={videoRef} onPlan={onPlan} />
+            ) : (
+              <p>No screen video for this session.</p>
+            )}
+            <WindowStrip windows={windows} current={selected?.event.pins.window ?? null} />
+            <Timeline
+              items={items}
+              selected={selected?.key ?? null}
+              originMs={Date.parse(detail.session.startedAt)}
+              onPick={pick}
+            />
+            {terminalSession !== undefined && (
+              <TerminalReplay api={api} session={terminalSession} onReady={onTerminal} />
+            )}
           </div>
-          <EventDetails call={selected?.call ?? null} events={detail.events} />
+          <EventDetails api={api} item={selected} events={detail.events} windows={windows} />
         </div>
+      )}
+      {exporting && detail !== null && (
+        <ExportDialog
+          api={api}
+          detail={detail}
+          items={items}
+          selected={selected}
+          videoWallMs={() => {
+            const video = videoRef.current;
+            return plan === null || video === null ? null : wallAt(plan, video.currentTime);
+          }}
+          onVerify={onVerify}
+          onClose={() => {
+            setExporting(false);
+          }}
+        />
       )}
     </section>
   );
 }
 
-/** The recording the session's events are pinned to, over the session's time (or a screen session itself). */
-function videoRange(d: SessionDetailView): { recording: string; from: string; to: string } | null {
-  const end = Date.parse(d.session.endedAt ?? d.session.lastEventAt) + TAIL_MS;
-  const recording =
-    d.session.kind === 'screen' ? d.session.id : d.events.find((e) => e.pins.video !== null)?.pins.video?.recording;
-  if (recording === undefined) return null;
-  return { recording, from: d.session.startedAt, to: new Date(end).toISOString() };
+/** The screen recording this session's events are pinned to (or the screen session itself). */
+function recordingOf(d: SessionDetailView): string | undefined {
+  if (d.session.kind === 'screen') return d.session.id;
+  return d.events.find((e) => e.pins.video !== null)?.pins.video?.recording;
+}
+
+/** The terminal the agent ran in (`aev run`), found through its events' pins, or the terminal session itself. */
+function terminalOf(d: SessionDetailView): string | undefined {
+  if (d.session.kind === 'terminal') return d.session.id;
+  return d.events.find((e) => e.pins.terminal !== null)?.pins.terminal?.session;
 }

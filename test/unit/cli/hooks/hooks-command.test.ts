@@ -5,8 +5,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../../../electron/cli/cli-io.ts';
 import { run } from '../../../../electron/cli/commands/hooks.ts';
-import { ALL_EVENTS } from '../../../../electron/cli/hooks/installed-events.ts';
-import { installedHooks } from '../../../../electron/cli/hooks/merge-hooks.ts';
+import { ALL_EVENTS } from '../../../../electron/engine/hooks/installed-events.ts';
+import { installedHooks } from '../../../../electron/engine/hooks/merge-hooks.ts';
 import { loadClaudeCodeFixtures } from '../../../fixtures/claude-code/index.ts';
 import { makeTempDir } from '../../../helpers/temp-dir.ts';
 

@@ -1,0 +1,153 @@
+import type { Player } from 'asciinema-player';
+
+/** asciinema-player answers undefined until its recording is loaded (its core's getCurrentTime), whatever its typings say. */
+export function playerTime(player: Player): number | undefined {
+  const t: unknown = player.getCurrentTime();
+  return typeof t === 'number' ? t : undefined;
+}
+
+/** Video time (s) ↔ terminal cast time (s): both are wall clock minus their own origin. */
+export interface ClockMap {
+  videoToTerm(videoS: number): number;
+  termToVideo(termS: number): number;
+}
+
+// How far the terminal may drift from the video before it is moved: tight when paused, looser while
+// playing (each seek redraws the terminal from its last keyframe).
+const PAUSED_TOLERANCE_S = 0.05;
+const PLAYING_TOLERANCE_S = 0.5;
+// A terminal this far from where the video says it should be, just after the user touched it, was moved
+// by the user; lag of our own seeks (the player redraws asynchronously) is never taken for that.
+const USER_MOVE_S = 1;
+const USER_WINDOW_MS = 2000;
+const POLL_MS = 250;
+
+/**
+ * Keeps the terminal replay (asciinema-player) in step with the screen video (issue #6, "the terminal
+ * replay in step with the video clock"): the video leads — seeking, playing and pausing it moves the
+ * terminal — and a seek or play/pause the user makes in the terminal player (pointer or keyboard on its
+ * element) moves the video in turn.
+ */
+export class ClockSync {
+  readonly #video: HTMLVideoElement;
+  readonly #term: Player;
+  readonly #map: ClockMap;
+  readonly #onTermTime: (termS: number) => void;
+  readonly #listeners: [string, () => void][] = [];
+  readonly #timer: ReturnType<typeof setInterval>;
+  readonly #termEl: HTMLElement;
+  readonly #touched = () => {
+    this.#touchedAt = performance.now();
+  };
+  #touchedAt = -Infinity;
+  #disposed = false;
+
+  constructor(
+    video: HTMLVideoElement,
+    term: Player,
+    termEl: HTMLElement,
+    map: ClockMap,
+    onTermTime: (termS: number) => void,
+  ) {
+    this.#video = video;
+    this.#term = term;
+    this.#map = map;
+    this.#onTermTime = onTermTime;
+    this.#termEl = termEl;
+    termEl.addEventListener('pointerdown', this.#touched, true);
+    termEl.addEventListener('keydown', this.#touched, true);
+    for (const [name, handler] of [
+      [
+        'seeked',
+        () => {
+          this.#follow(true);
+        },
+      ],
+      [
+        'timeupdate',
+        () => {
+          this.#follow(false);
+        },
+      ],
+      [
+        'play',
+        () => {
+          this.#play();
+        },
+      ],
+      [
+        'pause',
+        () => {
+          this.#pause();
+        },
+      ],
+    ] as const) {
+      video.addEventListener(name, handler);
+      this.#listeners.push([name, handler]);
+    }
+    term.addEventListener('play', () => {
+      if (this.#userActive() && video.paused) void video.play();
+    });
+    term.addEventListener('pause', () => {
+      if (this.#userActive() && !video.paused) video.pause();
+    });
+    this.#timer = setInterval(() => {
+      this.#poll();
+    }, POLL_MS);
+    this.#follow(true);
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+    clearInterval(this.#timer);
+    this.#termEl.removeEventListener('pointerdown', this.#touched, true);
+    this.#termEl.removeEventListener('keydown', this.#touched, true);
+    for (const [name, handler] of this.#listeners) this.#video.removeEventListener(name, handler);
+  }
+
+  /** Where the terminal should be for the video's current time, within the cast. */
+  #target(): number {
+    const t = this.#map.videoToTerm(this.#video.currentTime);
+    const duration = this.#term.getDuration();
+    return Math.max(0, duration === undefined ? t : Math.min(t, duration));
+  }
+
+  #follow(force: boolean): void {
+    if (this.#disposed) return;
+    const target = this.#target();
+    const now = playerTime(this.#term);
+    const tolerance = this.#video.paused ? PAUSED_TOLERANCE_S : PLAYING_TOLERANCE_S;
+    if (!force && now !== undefined && Math.abs(now - target) <= tolerance) return;
+    void this.#term.seek(target);
+  }
+
+  #play(): void {
+    const duration = this.#term.getDuration();
+    const target = this.#map.videoToTerm(this.#video.currentTime);
+    // Before the terminal started or after it ended there is nothing to play: it waits at its edge.
+    if (target < 0 || (duration !== undefined && target >= duration)) return;
+    void this.#term.play();
+  }
+
+  #pause(): void {
+    void this.#term.pause().then(() => {
+      this.#follow(true);
+    });
+  }
+
+  #userActive(): boolean {
+    return performance.now() - this.#touchedAt < USER_WINDOW_MS;
+  }
+
+  #poll(): void {
+    const now = playerTime(this.#term);
+    if (now === undefined) return;
+    this.#onTermTime(now);
+    if (!this.#userActive() || this.#video.seeking) return;
+    if (Math.abs(now - this.#target()) > USER_MOVE_S) {
+      // Followed once: the video's own seek brings the terminal along from here.
+      this.#touchedAt = -Infinity;
+      this.#video.currentTime = Math.max(0, this.#map.termToVideo(now));
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPreload } from '../../../build/build-app.ts';
+import { APP_METHODS } from '../../../electron/common/ipc/app-api.ts';
+import { APP_BRIDGE_GLOBAL, APP_IPC_CHANNEL } from '../../../electron/common/ipc/app-bridge.ts';
+import { makeTempDir } from '../../helpers/temp-dir.ts';
+
+let tmp: ReturnType<typeof makeTempDir>;
+let code: string;
+
+beforeAll(async () => {
+  tmp = makeTempDir();
+  code = fs.readFileSync(await buildPreload(tmp.dir), 'utf8');
+}, 120_000);
+afterAll(() => {
+  tmp.cleanup();
+});
+
+/**
+ * Runs the built preload the way a sandboxed renderer does: CommonJS, with a `require` that knows only
+ * `electron`. The `electron` given here records what the preload does with it (the Electron binary cannot
+ * run in these tests); the bundle itself is the real build output.
+ */
+function runSandboxed(): { required: string[]; exposed: Map<string, unknown>; invoked: unknown[][] } {
+  const required: string[] = [];
+  const exposed = new Map<string, unknown>();
+  const invoked: unknown[][] = [];
+  const electron = {
+    contextBridge: {
+      exposeInMainWorld: (key: string, value: unknown) => {
+        exposed.set(key, value);
+      },
+    },
+    ipcRenderer: {
+      invoke: (...args: unknown[]) => {
+        invoked.push(args);
+        return Promise.resolve({ ok: true, value: null });
+      },
+    },
+  };
+  const module = { exports: {} };
+  const sandboxRequire = (name: string): unknown => {
+    required.push(name);
+    if (name === 'electron') return electron;
+    throw new Error(`a sandboxed preload cannot require ${name}`);
+  };
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- evaluating the build output is the test
+  const load = new Function('require', 'module', 'exports', code) as (
+    require: (name: string) => unknown,
+    module: { exports: unknown },
+    exports: unknown,
+  ) => void;
+  load(sandboxRequire, module, module.exports);
+  return { required, exposed, invoked };
+}
+
+describe('the preload bundle (dist/app/preload.cjs)', () => {
+  it('is one CommonJS file that requires nothing but electron', () => {
+    expect(code).not.toMatch(/^\s*(import|export)\s/m);
+    expect(runSandboxed().required).toEqual(['electron']);
+  });
+
+  it('exposes exactly the app API, one function per method, on window.aev', () => {
+    const { exposed } = runSandboxed();
+    expect([...exposed.keys()]).toEqual([APP_BRIDGE_GLOBAL]);
+    const api = exposed.get(APP_BRIDGE_GLOBAL) as Record<string, unknown>;
+    expect(Object.keys(api).sort()).toEqual([...APP_METHODS].sort());
+    for (const method of APP_METHODS) expect(typeof api[method]).toBe('function');
+  });
+
+  it('sends each call as (method, params) on the one channel, untouched', async () => {
+    const { exposed, invoked } = runSandboxed();
+    const api = exposed.get(APP_BRIDGE_GLOBAL) as Record<string, (p: unknown) => Promise<unknown>>;
+    await expect(api.pause?.({ reason: 'lunch' })).resolves.toEqual({ ok: true, value: null });
+    await api.status?.({});
+    expect(invoked).toEqual([
+      [APP_IPC_CHANNEL, 'pause', { reason: 'lunch' }],
+      [APP_IPC_CHANNEL, 'status', {}],
+    ]);
+  });
+});

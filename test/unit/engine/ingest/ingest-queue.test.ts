@@ -1,0 +1,137 @@
+// The queue's promise (invariant I7): an event is acknowledged only once a flush of the write-ahead log
+// that began after its commit has finished. The writer and SQLite file are real; the flush is a test
+// double the test resolves by hand, standing in for the disk (IndexDurability flushes the real log).
+import type { Database } from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openIndex } from '../../../../electron/engine/index/open-index.ts';
+import { EventWriter } from '../../../../electron/engine/ingest/event-writer.ts';
+import type { WrittenEvent } from '../../../../electron/engine/ingest/event-writer.ts';
+import { IngestQueue } from '../../../../electron/engine/ingest/ingest-queue.ts';
+import type { CommitDurability } from '../../../../electron/engine/ingest/ingest-queue.ts';
+import { normalizeEvent } from '../../../../electron/engine/ingest/normalize-event.ts';
+import type { NormalizedEvent } from '../../../../electron/engine/ingest/normalize-event.ts';
+import { systemClock } from '../../../../electron/engine/runtime/clock.ts';
+import { SessionTracker } from '../../../../electron/engine/sessions/session-tracker.ts';
+import { hookPayload } from '../../../helpers/raw-client.ts';
+import { makeTempDir } from '../../../helpers/temp-dir.ts';
+
+/** A disk whose flushes finish when the test says so. */
+class ManualDisk implements CommitDurability {
+  readonly deferred = true;
+  readonly flushes: PromiseWithResolvers<undefined>[] = [];
+  blockingFlushes = 0;
+  commitsHeld: Promise<void> | null = null;
+
+  sync(): Promise<void> {
+    const flush = Promise.withResolvers<undefined>();
+    this.flushes.push(flush);
+    return flush.promise;
+  }
+
+  syncBlocking(): void {
+    this.blockingFlushes += 1;
+  }
+}
+
+function event(session: string, kind = 'Notification'): NormalizedEvent {
+  const payload = hookPayload(session, kind);
+  const bytes = Buffer.from(JSON.stringify({ type: 'event', id: 1, event: { agent: 'claude-code', payload } }));
+  return normalizeEvent({ agent: 'claude-code', payload }, { transport: 'socket-frame', bytes });
+}
+
+/** Settles pending callbacks: setImmediate (the queue's flush) and the promise jobs after it. */
+async function turn(): Promise<void> {
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+}
+
+describe('ingest queue: pipelined group commit', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  let db: Database;
+  let disk: ManualDisk;
+  let queue: IngestQueue;
+  const rows = (): number => (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  beforeEach(() => {
+    tmp = makeTempDir('aev-queue-');
+    db = openIndex(path.join(tmp.dir, 'index.sqlite'));
+    disk = new ManualDisk();
+    queue = new IngestQueue(new EventWriter(db, randomBytes(32), new SessionTracker()), systemClock, disk);
+  });
+  afterEach(() => {
+    db.close();
+    tmp.cleanup();
+  });
+
+  it('acknowledges a batch only when the flush that began after its commit has finished', async () => {
+    const acked: string[] = [];
+    const submit = (name: string): Promise<WrittenEvent> =>
+      queue.submit(event('s1'), 'sdk').then((w) => {
+        acked.push(name);
+        return w;
+      });
+    const first = [submit('a'), submit('b'), submit('c')];
+    await turn();
+    expect(rows()).toBe(3);
+    expect(disk.flushes).toHaveLength(1);
+    expect(acked).toEqual([]);
+
+    // Arriving while the first flush is in flight: they gather, and are committed and flushed together
+    // when it ends; that flush does not cover them.
+    const second = [submit('d'), submit('e')];
+    await turn();
+    expect(rows()).toBe(3);
+    expect(disk.flushes).toHaveLength(1);
+
+    disk.flushes[0]?.resolve(undefined);
+    await Promise.all(first);
+    await turn();
+    expect(acked).toEqual(['a', 'b', 'c']);
+    expect(rows()).toBe(5);
+    expect(disk.flushes).toHaveLength(2);
+
+    disk.flushes[1]?.resolve(undefined);
+    const written = await Promise.all(second);
+    expect(acked).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(written.map((w) => w.seq)).toEqual([4, 5]);
+    expect(queue.writtenThisRun).toBe(5);
+  });
+
+  it('refuses, never acknowledges, the events of a flush that failed', async () => {
+    const pending = queue.submit(event('s2'), 'sdk');
+    await turn();
+    disk.flushes[0]?.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    await expect(pending).rejects.toMatchObject({ code: 'E_IO' });
+    expect(queue.writtenThisRun).toBe(0);
+  });
+
+  it('holds commits while the write-ahead log restarts', async () => {
+    const hold = Promise.withResolvers<undefined>();
+    disk.commitsHeld = hold.promise;
+    const pending = queue.submit(event('s3'), 'sdk');
+    await turn();
+    expect(rows()).toBe(0);
+    disk.commitsHeld = null;
+    hold.resolve(undefined);
+    await turn();
+    expect(rows()).toBe(1);
+    disk.flushes[0]?.resolve(undefined);
+    await expect(pending).resolves.toMatchObject({ seq: 1 });
+  });
+
+  it('on shutdown writes, flushes and acknowledges everything before drain returns', async () => {
+    const inFlight = queue.submit(event('s4'), 'sdk');
+    await turn();
+    const queued = [queue.submit(event('s4'), 'sdk'), queue.submit(event('s4'), 'sdk')];
+    const settled: number[] = [];
+    for (const p of [inFlight, ...queued]) void p.then((w) => settled.push(w.seq));
+    queue.drain();
+    expect(rows()).toBe(3);
+    expect(disk.blockingFlushes).toBe(1);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(settled.sort()).toEqual([1, 2, 3]);
+    await expect(queue.submit(event('s4'), 'sdk')).rejects.toMatchObject({ code: 'E_SHUTTING_DOWN' });
+  });
+});
