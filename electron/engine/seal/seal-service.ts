@@ -109,9 +109,15 @@ export class SealService {
     this.gapInOpenSessions('engine-unclean-stop', detail);
   }
 
-  /** Puts a gap on record in every open session (pause, capture failure, unreachable hooks). */
+  /**
+   * Puts a gap on record in every open recording session (pause, capture failure, engine stop). The
+   * vault's access log is not a recording: it misses nothing while the engine is down or paused (the CLI
+   * writes its entries under the engine's lock), so a gap there would claim a hole that is not one.
+   */
   gapInOpenSessions(reason: GapReason, detail: string | null): number {
-    const open = this.#db.prepare<[], { id: string }>('SELECT id FROM sessions WHERE ended_at IS NULL').all();
+    const open = this.#db
+      .prepare<[], { id: string }>("SELECT id FROM sessions WHERE ended_at IS NULL AND kind != 'access'")
+      .all();
     for (const s of open) this.sealer.recordGap(s.id, reason, detail);
     return open.length;
   }

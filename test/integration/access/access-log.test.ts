@@ -186,6 +186,17 @@ describe('the access log', () => {
     await untilSealedAndStamped(dataRoot);
     await daemon.stop();
     daemon = undefined;
+    // The engine's downtime is a gap in the recording, not in the access log, which missed nothing.
+    const db = openIndexFile(dataRoot, true);
+    const gapsIn = (kind: string): number =>
+      db
+        .prepare<[string], { n: number }>(
+          "SELECT COUNT(*) AS n FROM chain_records c JOIN sessions s ON s.id = c.session_id WHERE s.kind = ? AND c.kind = 'gap'",
+        )
+        .get(kind)?.n ?? -1;
+    expect(gapsIn('agent')).toBeGreaterThan(0);
+    expect(gapsIn('access')).toBe(0);
+    db.close();
     const { code, report } = await verifyAll();
     expect(code, notPassed(report)).toBe(0);
   }, 120_000);
