@@ -20,7 +20,9 @@ import { registerAppScheme, serveAppScheme } from './app-protocol.ts';
 import { hardenSessions } from './app-security.ts';
 import { AppTray } from './app-tray.ts';
 import { AppWindows } from './app-windows.ts';
+import { CaptureWindow } from './capture-window.ts';
 import { forkEngineProcess } from './engine-process-handle.ts';
+import type { EngineProcessHandle } from '../engine/host/hosted-engine.ts';
 import { Prompts } from './prompts.ts';
 import { appKeyring } from './safe-storage-keyring.ts';
 
@@ -66,10 +68,17 @@ async function run(): Promise<void> {
       : serveAppCall(method, params, host);
 
   const tray = new AppTray((action) => void onAction(action));
+  // The engine process the app forked last, and whether its capture page is open.
+  const capture = new CaptureWindow();
+  let forked: EngineProcessHandle | null = null;
+  let captureFor: EngineProcessHandle | null = null;
   const supervisor = new EngineSupervisor({
     dataRoot,
     keyring,
-    fork: forkEngineProcess,
+    fork: () => {
+      forked = forkEngineProcess();
+      return forked;
+    },
     logger,
     askPassphrase: async (ask, error) => {
       const answer = await prompts.ask(ask === 'new' ? 'new-passphrase' : 'passphrase', error);
@@ -81,6 +90,10 @@ async function run(): Promise<void> {
       for (const notice of noticesBetween(view, next)) tray.notify(notice);
       view = next;
       tray.render(next);
+      if (link.state === 'connected' && supervisor.hosted && forked !== null && captureFor !== forked) {
+        captureFor = forked;
+        capture.open(forked);
+      }
       const socketPath = supervisor.socketPath;
       if (link.state === 'connected' && socketPath !== null && socketPath !== hostSocket) {
         host?.dispose();
@@ -139,6 +152,7 @@ async function run(): Promise<void> {
     quitting = true;
     event.preventDefault();
     host?.dispose();
+    capture.close();
     void supervisor
       .stop()
       .catch((error: unknown) => {

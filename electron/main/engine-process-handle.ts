@@ -1,4 +1,5 @@
 import { utilityProcess } from 'electron';
+import type { MessagePortMain } from 'electron';
 import type { EngineProcessHandle } from '../engine/host/hosted-engine.ts';
 import { APP_PATHS } from './app-paths.ts';
 
@@ -10,6 +11,13 @@ export function forkEngineProcess(): EngineProcessHandle {
   const child = utilityProcess.fork(APP_PATHS.engineEntry, [], {
     serviceName: 'Agent Evidence engine',
     stdio: 'inherit',
+    // The app records with its Chromium capture page (DESIGN.md §4) unless AEV_CAPTURE says otherwise;
+    // the page's bytes come over a MessagePort, so the loopback page server stays off.
+    env: {
+      ...process.env,
+      AEV_CAPTURE: process.env.AEV_CAPTURE ?? 'chromium',
+      AEV_CAPTURE_PORT: process.env.AEV_CAPTURE_PORT ?? 'off',
+    },
   });
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {
@@ -21,6 +29,9 @@ export function forkEngineProcess(): EngineProcessHandle {
     // Only when a clean stop timed out: child.kill() would send SIGTERM again.
     kill: () => {
       if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+    },
+    sendCapturePort: (port) => {
+      child.postMessage({ type: 'capture-port' }, [port as MessagePortMain]);
     },
     link: {
       send: (message) => {

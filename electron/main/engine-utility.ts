@@ -11,7 +11,7 @@ const link: MessageLink = {
   },
   onMessage: (listener) => {
     const onMessage = (event: Electron.MessageEvent): void => {
-      listener(event.data);
+      listener(event.data, event.ports);
     };
     port.on('message', onMessage);
     return () => port.off('message', onMessage);

@@ -7,6 +7,7 @@ type FromEngine =
   | { readonly type: 'refused'; readonly runId: string; readonly code: string; readonly message: string };
 
 /** How the preload script hands the port over: `window.postMessage({ type: PORT_MESSAGE }, '*', [port])`. */
+// Must equal CAPTURE_PORT_WINDOW_MESSAGE (electron/common/ipc/app-bridge.ts): the renderer imports no values from common.
 export const PORT_MESSAGE = 'aev-capture-port';
 
 /** In the desktop app: waits for the MessagePort that Electron main sends through the preload script. */

@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import { toErrorBody } from '../../common/errors.ts';
 import { createEngine } from '../create-engine.ts';
 import type { Engine } from '../create-engine.ts';
+import type { CapturePagePort } from '../capture/chromium-page-port.ts';
 import { streamLogger } from '../runtime/logger.ts';
 import { ChannelKeyring } from './channel-keyring.ts';
 import { engineEnv, engineInputFrom } from './engine-env.ts';
@@ -43,6 +44,7 @@ export function runEngineProcess(opts: EngineProcessOptions): EngineProcess {
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       try {
+        detachCapture?.();
         await engine?.stop();
         link.send({ type: 'stopped' });
         finish(0);
@@ -55,7 +57,25 @@ export function runEngineProcess(opts: EngineProcessOptions): EngineProcess {
   };
 
   let started = false;
-  link.onMessage((message) => {
+  // The capture page's port (Chromium backend): a reloaded capture window sends a new one.
+  let detachCapture: (() => void) | null = null;
+  const attachCapture = (port: unknown): void => {
+    if (engine === null || !isCapturePagePort(port)) {
+      logger.warn('ignored a capture port: no engine, or not a MessagePort');
+      return;
+    }
+    detachCapture?.();
+    try {
+      detachCapture = engine.attachCapturePage(port);
+    } catch (error) {
+      detachCapture = null;
+      port.close();
+      logger.warn('the capture page was not attached', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  };
+  link.onMessage((message, ports) => {
     const parsed = toEngineSchema.safeParse(message);
     if (!parsed.success) {
       logger.warn('ignored a malformed message from main');
@@ -66,6 +86,8 @@ export function runEngineProcess(opts: EngineProcessOptions): EngineProcess {
     } else if (parsed.data.type === 'start' && !started) {
       started = true;
       void start(parsed.data);
+    } else if (parsed.data.type === 'capture-port') {
+      attachCapture(ports?.[0]);
     }
   });
 
@@ -93,4 +115,16 @@ export function runEngineProcess(opts: EngineProcessOptions): EngineProcess {
   };
 
   return { done, stop };
+}
+
+function isCapturePagePort(value: unknown): value is CapturePagePort {
+  const p = value as Partial<Record<keyof CapturePagePort, unknown>> | null;
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    typeof p.postMessage === 'function' &&
+    typeof p.on === 'function' &&
+    typeof p.start === 'function' &&
+    typeof p.close === 'function'
+  );
 }

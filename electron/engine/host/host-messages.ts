@@ -9,8 +9,11 @@ import { ERROR_CODES } from '../../common/errors.ts';
  */
 export interface MessageLink {
   send(message: unknown): void;
-  /** Returns a function that removes the listener. */
-  onMessage(listener: (message: unknown) => void): () => void;
+  /**
+   * Returns a function that removes the listener. `ports` are MessagePorts transferred with the message
+   * (Electron's MessagePortMain from main; none over a forked child's IPC channel).
+   */
+  onMessage(listener: (message: unknown, ports?: readonly unknown[]) => void): () => void;
 }
 
 export const keyringInfoSchema = z.object({ backend: z.string().min(1).max(64), secure: z.boolean() }).strict();
@@ -41,6 +44,8 @@ export const toEngineSchema = z.discriminatedUnion('type', [
     })
     .strict(),
   z.object({ type: z.literal('stop') }).strict(),
+  /** Carries the capture page's MessagePort (DESIGN.md §4, Chromium backend; docs/screen-capture.md). */
+  z.object({ type: z.literal('capture-port') }).strict(),
 ]);
 export type ToEngine = z.infer<typeof toEngineSchema>;
 

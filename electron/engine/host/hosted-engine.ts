@@ -10,6 +10,8 @@ export interface EngineProcessHandle {
   /** Resolves with the exit code when the process is gone. */
   readonly exited: Promise<number | null>;
   kill(): void;
+  /** Transfers a MessagePort to the engine with `{ type: 'capture-port' }` (the app's capture page). */
+  sendCapturePort?(port: unknown): void;
 }
 
 export interface HostRequest {

@@ -5,7 +5,7 @@ import { APP_SCHEME, RENDERER_HOST, isRendererPage } from './app-call-guard.ts';
  * It asks for `display-capture` only; camera and microphone (`media`) are never granted, so the macOS
  * app needs no camera or microphone entitlement (docs/desktop-app.md).
  */
-export const CAPTURE_PAGE_PATH = '/capture.html';
+export const CAPTURE_PAGE_PATH = '/capture/index.html';
 
 /**
  * Electron's permission request handler, as a decision (Electron security checklist §5: handle session

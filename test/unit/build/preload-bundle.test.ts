@@ -2,7 +2,12 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPreload } from '../../../build/build-app.ts';
 import { APP_METHODS } from '../../../electron/common/ipc/app-api.ts';
-import { APP_BRIDGE_GLOBAL, APP_IPC_CHANNEL } from '../../../electron/common/ipc/app-bridge.ts';
+import {
+  APP_BRIDGE_GLOBAL,
+  APP_IPC_CHANNEL,
+  CAPTURE_PORT_CHANNEL,
+  CAPTURE_PORT_WINDOW_MESSAGE,
+} from '../../../electron/common/ipc/app-bridge.ts';
 import { makeTempDir } from '../../helpers/temp-dir.ts';
 
 let tmp: ReturnType<typeof makeTempDir>;
@@ -21,10 +26,27 @@ afterAll(() => {
  * `electron`. The `electron` given here records what the preload does with it (the Electron binary cannot
  * run in these tests); the bundle itself is the real build output.
  */
-function runSandboxed(): { required: string[]; exposed: Map<string, unknown>; invoked: unknown[][] } {
+interface Sandboxed {
+  required: string[];
+  exposed: Map<string, unknown>;
+  invoked: unknown[][];
+  /** ipcRenderer.on listeners by channel. */
+  listeners: Map<string, (event: { ports: unknown[] }) => void>;
+  /** What the preload posted to its window. */
+  posted: unknown[][];
+}
+
+function runSandboxed(): Sandboxed {
   const required: string[] = [];
   const exposed = new Map<string, unknown>();
   const invoked: unknown[][] = [];
+  const listeners = new Map<string, (event: { ports: unknown[] }) => void>();
+  const posted: unknown[][] = [];
+  const window = {
+    postMessage: (...args: unknown[]) => {
+      posted.push(args);
+    },
+  };
   const electron = {
     contextBridge: {
       exposeInMainWorld: (key: string, value: unknown) => {
@@ -36,6 +58,9 @@ function runSandboxed(): { required: string[]; exposed: Map<string, unknown>; in
         invoked.push(args);
         return Promise.resolve({ ok: true, value: null });
       },
+      on: (channel: string, listener: (event: { ports: unknown[] }) => void) => {
+        listeners.set(channel, listener);
+      },
     },
   };
   const module = { exports: {} };
@@ -45,13 +70,14 @@ function runSandboxed(): { required: string[]; exposed: Map<string, unknown>; in
     throw new Error(`a sandboxed preload cannot require ${name}`);
   };
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- evaluating the build output is the test
-  const load = new Function('require', 'module', 'exports', code) as (
+  const load = new Function('require', 'module', 'exports', 'window', code) as (
     require: (name: string) => unknown,
     module: { exports: unknown },
     exports: unknown,
+    window: unknown,
   ) => void;
-  load(sandboxRequire, module, module.exports);
-  return { required, exposed, invoked };
+  load(sandboxRequire, module, module.exports, window);
+  return { required, exposed, invoked, listeners, posted };
 }
 
 describe('the preload bundle (dist/app/preload.cjs)', () => {
@@ -77,5 +103,13 @@ describe('the preload bundle (dist/app/preload.cjs)', () => {
       [APP_IPC_CHANNEL, 'pause', { reason: 'lunch' }],
       [APP_IPC_CHANNEL, 'status', {}],
     ]);
+  });
+
+  it("listens on the capture-port channel only, and re-posts main's port to its own page", () => {
+    const { listeners, posted } = runSandboxed();
+    expect([...listeners.keys()]).toEqual([CAPTURE_PORT_CHANNEL]);
+    const port = { a: 'MessagePort' };
+    listeners.get(CAPTURE_PORT_CHANNEL)?.({ ports: [port] });
+    expect(posted).toEqual([[{ type: CAPTURE_PORT_WINDOW_MESSAGE }, '*', [port]]]);
   });
 });

@@ -2,38 +2,11 @@ import { MessageChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { attachCapturePort } from '../../../../electron/engine/capture/chromium-page-port.ts';
-import type { CapturePagePort } from '../../../../electron/engine/capture/chromium-page-port.ts';
 import type { EngineToPageMessage } from '../../../../electron/engine/capture/chromium-protocol.ts';
 import { hasFfmpeg } from '../../native/ffmpeg/mp4-test-boxes.ts';
+import { asElectronPort } from '../../../helpers/electron-port.ts';
 import { recordingLogger } from './media-fixture.ts';
 import { pageStream, startedHub, T0 } from './chromium-fixture.ts';
-
-/**
- * Node's MessagePort as Electron's MessagePortMain presents itself (listeners get `{ data }`): the
- * engine side is the real adapter over a real port with structured cloning; only Electron is absent.
- */
-function asElectronPort(port: MessagePort): CapturePagePort {
-  return {
-    postMessage: (message) => {
-      port.postMessage(message);
-    },
-    on(event: 'message' | 'close', listener: ((e: { data: unknown }) => void) | (() => void)) {
-      if (event === 'message') {
-        const onMessage: (e: { data: unknown }) => void = listener;
-        port.on('message', (data: unknown) => {
-          onMessage({ data });
-        });
-      } else port.on('close', listener);
-      return this;
-    },
-    start: () => {
-      port.start();
-    },
-    close: () => {
-      port.close();
-    },
-  };
-}
 
 function nextMessage(port: MessagePort, pred: (m: EngineToPageMessage) => boolean): Promise<EngineToPageMessage> {
   return new Promise((resolve) => {

@@ -5,7 +5,7 @@ import {
   permissionCheckAllowed,
 } from '../../../../electron/engine/host/permission-policy.ts';
 
-const CAPTURE = 'app://renderer/capture.html';
+const CAPTURE = 'app://renderer/capture/index.html';
 const APP = 'app://renderer/index.html#/sessions';
 
 describe('permissions of the app’s windows', () => {
@@ -13,8 +13,8 @@ describe('permissions of the app’s windows', () => {
     expect(permissionAllowed('display-capture', CAPTURE, true)).toBe(true);
     expect(permissionAllowed('display-capture', CAPTURE, false)).toBe(false);
     expect(permissionAllowed('display-capture', APP, true)).toBe(false);
-    expect(permissionAllowed('display-capture', 'https://evil.example/capture.html', true)).toBe(false);
-    expect(permissionAllowed('display-capture', 'app://prompt/capture.html', true)).toBe(false);
+    expect(permissionAllowed('display-capture', 'https://evil.example/capture/index.html', true)).toBe(false);
+    expect(permissionAllowed('display-capture', 'app://prompt/capture/index.html', true)).toBe(false);
   });
 
   it('never grants camera, microphone, notifications, geolocation or anything else', () => {
