@@ -61,7 +61,7 @@ export class RunRecorder {
   }
 
   async #record(): Promise<string | null> {
-    const { link, status } = this.#deps;
+    const { status } = this.#deps;
     let stream: MediaStream | null = null;
     let encoder: VideoEncoder | null = null;
     let muxer: FragmentMuxer | null = null;
@@ -77,7 +77,7 @@ export class RunRecorder {
       const first = await this.#reader.read();
       if (first.done || this.#over()) {
         first.value?.close();
-        return await this.#end(null, stream, null);
+        return await this.#end(stream);
       }
       // Video t = 0 is this frame; wall clock from Date.now (the engine's clock), intervals from the
       // monotonic clock, so an NTP step during the run moves nothing inside it.
@@ -175,19 +175,19 @@ export class RunRecorder {
     }
     if (this.#failed()) await muxer?.cancel().catch(() => undefined);
     if (encoder !== null && encoder.state !== 'closed') encoder.close();
-    return this.#end(this.#failure, stream, link);
+    return this.#end(stream);
   }
 
   /** Releases the screen, waits for what is queued to reach the engine, and says the run is over. */
-  async #end(failure: string | null, stream: MediaStream | null, link: EngineLink | null): Promise<string | null> {
+  async #end(stream: MediaStream | null): Promise<string | null> {
     clearTimeout(this.#timer);
     this.#latest?.close();
     this.#latest = null;
     for (const track of stream?.getTracks() ?? []) track.stop();
     await this.#sending;
-    const why = failure ?? this.#failure;
+    const why = this.#failure;
     try {
-      await (link ?? this.#deps.link).sendEnded(this.order.id, why);
+      await this.#deps.link.sendEnded(this.order.id, why);
     } catch {
       // The engine is gone: it records the hole when it notices the silence.
     }
