@@ -10,6 +10,7 @@ import { isAppMethod, MAX_DROPPED_BUNDLE_BASE64 } from '../../common/ipc/app-api
 import { createAppHostContext, socketControl } from '../../engine/app-host/app-host-context.ts';
 import type { AppHostContext } from '../../engine/app-host/app-host-context.ts';
 import { serveAppCall } from '../../engine/app-host/serve-app-call.ts';
+import { APP_CSP } from '../../engine/host/app-assets.ts';
 import { engineEnv } from '../../engine/host/engine-env.ts';
 import { runtimePaths } from '../../engine/runtime/data-root.ts';
 import type { CliIo } from '../cli-io.ts';
@@ -31,15 +32,6 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.png': 'image/png',
   '.json': 'application/json',
 };
-
-/**
- * Same-origin only; blob: for the Media Source object URL the player attaches to <video>; data: for the
- * stills (PNG from the vault, base64); 'wasm-unsafe-eval' because asciinema-player's terminal emulator is
- * WebAssembly compiled from bytes in its script (CSP Level 3, "wasm-unsafe-eval"), nothing else is eval'd.
- */
-export const RENDERER_CSP =
-  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; media-src 'self' blob:; img-src 'self' data:; " +
-  "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export interface UiBridgeOptions {
   /** Serves the app API: the engine's control socket plus in-process export, verify, settings and hooks. */
@@ -192,7 +184,7 @@ function serveStatic(res: http.ServerResponse, dir: string, pathname: string): v
   }
   res.writeHead(200, {
     'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
-    'content-security-policy': RENDERER_CSP,
+    'content-security-policy': APP_CSP,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     'cache-control': 'no-store',

@@ -4,11 +4,13 @@ import { APP_SCHEME, RENDERER_HOST } from './app-call-guard.ts';
 /**
  * The Content Security Policy of the app's windows (Electron security checklist §7): only the app's own
  * files; no remote content, no inline script, no eval; `blob:` media for the Media Source player and
- * `data:` images for stills; no plugins, no <base>, no framing, no form posts.
+ * `data:` images for stills; no plugins, no <base>, no framing, no form posts. 'wasm-unsafe-eval' because
+ * asciinema-player's terminal emulator is WebAssembly compiled from bytes in its script (CSP Level 3,
+ * "wasm-unsafe-eval"); nothing else is eval'd. The `aev ui` bridge serves the same policy.
  */
 export const APP_CSP = [
   "default-src 'self'",
-  "script-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
   "img-src 'self' data: blob:",
   "media-src 'self' blob:",

@@ -9,6 +9,8 @@ export type FetchChunk = (chunk: Chunk) => Promise<Uint8Array<ArrayBuffer>>;
 const PREFETCH_MS = 6000;
 // Buffered video further behind the playhead than this is dropped when the browser's quota is reached.
 const KEEP_BEHIND_S = 30;
+// A stall this close to the end of a run is the run's end (fragments last about a second).
+const RUN_END_SLACK_MS = 1500;
 
 /**
  * Feeds a <video> through Media Source Extensions (W3C MSE) chunk by chunk, so a long recording plays
@@ -95,11 +97,21 @@ export class ChunkSource {
     }
   }
 
-  /** Stalled: in a capture gap, go on where recording resumed; otherwise make sure the data is coming. */
+  /**
+   * Stalled. In a capture gap, or at the end of a run whose last chunk is in (its last frame may end a
+   * moment before the run's last fragment does), go on where recording resumed; otherwise make sure the
+   * data is coming.
+   */
   #onWaiting(): void {
     const wall = wallAt(this.#plan, this.#video.currentTime);
-    if (chunkAt(this.#plan, wall) === null) {
-      const next = spanAfter(this.#plan, wall);
+    const here = chunkAt(this.#plan, wall);
+    const atRunEnd =
+      here !== null &&
+      this.#loaded.has(here.key) &&
+      here.toMs > here.span.endMs &&
+      wall > here.span.endMs - RUN_END_SLACK_MS;
+    if (here === null || atRunEnd) {
+      const next = spanAfter(this.#plan, here?.span.startMs ?? wall);
       if (next !== null) this.#video.currentTime = videoTimeAt(this.#plan, next.startMs);
       return;
     }
