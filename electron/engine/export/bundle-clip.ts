@@ -2,8 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { AevError } from '../../common/errors.ts';
 import type { MediaDescriptor, MediaKind } from '../../common/model/media.ts';
-import { verifyTimestamp } from '../tsa/verify-timestamp.ts';
-import { certificatesFromPem } from '../tsa/tsa-certificate.ts';
+import { tokenChecker } from '../verify/token-check.ts';
 import type { Vault } from '../vault/vault.ts';
 import type { BundleClip } from './bundle-manifest.ts';
 import { CLIP_CAPTIONS, CLIP_CAST, CLIP_MP4, REPORT_HTML, bundlePath } from './bundle-layout.ts';
@@ -174,14 +173,12 @@ export class ClipCollector {
   }
 }
 
-/** Each exported token checked as the verifier will (RFC 3161 against the exporter's anchors), with its genTime. */
+/**
+ * Each exported token checked as the verifier will (RFC 3161 against the exporter's anchors), with its
+ * genTime. Lenient: with no usable anchors, each token shows the verifier's reason.
+ */
 function tokenFacts(selection: Selection, trustPem: string): ReportToken[] {
-  let anchors: ReturnType<typeof certificatesFromPem> = [];
-  try {
-    anchors = certificatesFromPem(trustPem);
-  } catch {
-    // No usable anchors: each token then shows the verifier's reason.
-  }
+  const check = tokenChecker(trustPem, true);
   const out: ReportToken[] = [];
   for (const s of selection.sessions) {
     const records = new Map([...s.content, ...s.context].map((r) => [r.body.seq, r.stored.record]));
@@ -190,11 +187,7 @@ function tokenFacts(selection: Selection, trustPem: string): ReportToken[] {
       const imprint = createHash('sha256')
         .update(record ?? Buffer.alloc(0))
         .digest();
-      const v = verifyTimestamp(
-        t.response,
-        { digest: imprint, algorithm: 'SHA-256' },
-        { trustAnchors: anchors, form: 'response' },
-      );
+      const v = check(t.response, imprint);
       out.push({
         sessionId: s.facts.sessionId,
         record: t.seq,

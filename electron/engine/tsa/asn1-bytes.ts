@@ -3,10 +3,11 @@ import { TsaCheckError } from './tsa-check-codes.ts';
 
 /**
  * Parses one BER/DER value that must fill `bytes` exactly: trailing bytes mean a truncated or
- * spliced file, and we would rather say so than verify a prefix.
+ * spliced file, and we would rather say so than verify a prefix. `maxDepth` is asn1js's nesting
+ * limit, lowered when the value is one part of a larger one (cached-decode.ts).
  */
-export function parseExact(bytes: Uint8Array, what: string): asn1js.AsnType {
-  const parsed = asn1js.fromBER(bytes);
+export function parseExact(bytes: Uint8Array, what: string, maxDepth = asn1js.DEFAULT_MAX_DEPTH): asn1js.AsnType {
+  const parsed = asn1js.fromBER(bytes, { maxDepth });
   if (parsed.offset === -1 || parsed.result.error !== '') {
     throw new TsaCheckError('TSA_MALFORMED', `${what} is not valid BER: ${parsed.result.error}`);
   }
@@ -37,7 +38,7 @@ export function bigIntToHex(value: bigint): string {
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
 }
 
 export function toHex(bytes: Uint8Array): string {

@@ -49,8 +49,10 @@ function signedBy(child: TsaCertificate, issuer: TsaCertificate): boolean {
 /**
  * Why `issuer` may not have issued `child` as a CA `below` intermediates above the leaf, or undefined.
  * RFC 5280 §6.1.4: cA set (k), keyCertSign (n), pathLenConstraint (m); the signature must verify.
+ * It reads nothing but the two certificates: validity at genTime is certificateProblem's, and no
+ * revocation data is consulted (none is checked). That is what lets a bulk verifier remember it.
  */
-function issuerProblem(
+export function issuerProblem(
   issuer: TsaCertificate,
   child: TsaCertificate,
   below: number,
@@ -77,6 +79,9 @@ function issuerProblem(
   return undefined;
 }
 
+/** issuerProblem, or a memo of it (verification-cache.ts). */
+export type IssuerCheck = typeof issuerProblem;
+
 /**
  * Builds and validates a path from the TSA signer to one of the trust anchors, at time `at`, from the
  * embedded and caller-supplied certificates (RFC 5280 §6, RFC 3161 §2.4.1). Depth-first, so a spoofed
@@ -87,6 +92,7 @@ export function validateChain(
   pool: readonly TsaCertificate[],
   anchors: readonly TsaCertificate[],
   at: Date,
+  checkIssuer: IssuerCheck = issuerProblem,
 ): TsaCertificate[] {
   if (anchors.length === 0) throw new TsaCheckError('TSA_CHAIN', 'the TSA trust store is empty');
   const problems: string[] = [];
@@ -106,7 +112,7 @@ export function validateChain(
       if (!namesEqual(candidate.cert.subject, current.cert.issuer)) continue;
       if (--budget < 0) throw new TsaCheckError('TSA_CHAIN', 'gave up building the chain: too many candidate issuers');
       const problem =
-        certificateProblem(candidate, at) ?? issuerProblem(candidate, current, path.length - 1, isAnchor(candidate));
+        certificateProblem(candidate, at) ?? checkIssuer(candidate, current, path.length - 1, isAnchor(candidate));
       if (problem !== undefined) {
         problems.push(problem);
         continue;

@@ -58,11 +58,14 @@ function signatureScheme(token: DecodedToken, key: KeyObject): SignatureScheme {
   };
 }
 
-/** RFC 5652 §5.6: the signature over the DER signed attributes verifies with the signer's public key. */
-export function checkSignature(token: DecodedToken, signer: TsaCertificate): void {
+/**
+ * RFC 5652 §5.6: the signature over the DER signed attributes verifies with the signer's public key
+ * (`key`, the one of `signer`: a bulk verifier passes the one it keeps).
+ */
+export function checkSignature(token: DecodedToken, signer: TsaCertificate, key?: KeyObject): void {
   const signedBytes = signedAttributesBytes(token);
   const signature = new Uint8Array(token.signerInfo.signature.valueBlock.valueHexView);
-  const scheme = signatureScheme(token, signer.x509.publicKey);
+  const scheme = signatureScheme(token, key ?? signer.x509.publicKey);
   let ok: boolean;
   try {
     const hash = scheme.hash === null ? null : hashByName(scheme.hash).node;

@@ -52,7 +52,7 @@ export function readTlv(bytes: Uint8Array, at: number, limit: number): Tlv | und
 /** The TLVs that exactly fill `parent`'s contents, or undefined. */
 export function readChildren(bytes: Uint8Array, parent: Tlv): Tlv[] | undefined {
   const children: Tlv[] = [];
-  for (let at = parent.contentStart; at < parent.end; ) {
+  for (let at = parent.contentStart; at < parent.end;) {
     const child = readTlv(bytes, at, parent.end);
     if (child === undefined) return undefined;
     children.push(child);

@@ -44,6 +44,13 @@ export function checkLeafIsNotCa(signer: TsaCertificate): void {
   ensure(!basicConstraints(signer).ca, 'TSA_LEAF_IS_CA', `the TSA certificate ${signer.subject} is a CA certificate`);
 }
 
+/** The checks on the signer certificate alone, in order (RFC 3161 §2.3, RFC 5280 §4.2.1.3 and §4.2.1.9). */
+export function checkSignerCertificate(signer: TsaCertificate): void {
+  checkTimeStampingEku(signer);
+  checkSignerKeyUsage(signer);
+  checkLeafIsNotCa(signer);
+}
+
 function generalNameMatches(wanted: pkijs.GeneralName, have: pkijs.GeneralName): boolean {
   if (wanted.type !== have.type) return false;
   if (

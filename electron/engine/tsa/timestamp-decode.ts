@@ -39,7 +39,6 @@ export interface TimestampEnvelope {
 
 /** Everything the checks read from a token, with the raw bytes that hashes and signatures cover. */
 export interface DecodedToken {
-  readonly signedData: pkijs.SignedData;
   readonly signerInfo: pkijs.SignerInfo;
   /** The eContent octets: the DER TSTInfo the message-digest attribute covers (RFC 5652 §5.4). */
   readonly tstInfoDer: Uint8Array;
@@ -56,6 +55,16 @@ function failureNames(bits: asn1js.BitString | undefined): string[] {
     if ((((bytes[i >> 3] ?? 0) >> (7 - (i & 7))) & 1) === 1) names.push(FAILURE_BITS[i] ?? `bit${i}`);
   }
   return names;
+}
+
+/** RFC 3161 §2.4.2 PKIStatusInfo as plain data; throws when the block does not fit its schema. */
+export function statusOf(block: asn1js.AsnType): TimestampStatus {
+  const info = new pkijs.PKIStatusInfo({ schema: block });
+  return {
+    status: info.status,
+    statusText: (info.statusStrings ?? []).map((s) => s.valueBlock.value),
+    failInfo: failureNames(info.failInfo),
+  };
 }
 
 /**
@@ -78,29 +87,59 @@ export function decodeEnvelope(bytes: Uint8Array, form: TimestampForm): Timestam
   }
   if (isToken) return { form: 'token', tokenBlock: root, tokenDer: bytes };
   ensure(first !== undefined && rest.length === 0, 'TSA_MALFORMED', 'TimeStampResp has the wrong number of fields');
-  const info = new pkijs.PKIStatusInfo({ schema: first });
-  const status: TimestampStatus = {
-    status: info.status,
-    statusText: (info.statusStrings ?? []).map((s) => s.valueBlock.value),
-    failInfo: failureNames(info.failInfo),
-  };
+  const status = statusOf(first);
   if (second === undefined) return { form: 'response', status };
   return { form: 'response', status, tokenBlock: second, tokenDer: originalBytes(second) };
 }
 
-/** RFC 5652 §5.1: the `certificates [0] IMPLICIT CertificateSet` of a SignedData, X.509 entries only. */
-function embeddedCertificates(signedDataBlock: asn1js.AsnType): TsaCertificate[] {
-  if (!(signedDataBlock instanceof asn1js.Sequence)) return [];
-  const set = signedDataBlock.valueBlock.value.find((b) => b.idBlock.tagClass === 3 && b.idBlock.tagNumber === 0);
+/**
+ * RFC 5652 §5.1: the X.509 entries of a SignedData `certificates [0] IMPLICIT CertificateSet`, each
+ * parsed from its bytes as received. CertificateChoices: only the untagged SEQUENCE is an X.509
+ * certificate; attribute and other formats are skipped.
+ */
+export function embeddedCertificates(
+  set: asn1js.AsnType | undefined,
+  parse: (der: Uint8Array) => TsaCertificate = parseCertificate,
+): TsaCertificate[] {
   if (!(set instanceof asn1js.Constructed)) return [];
-  // CertificateChoices: only the untagged SEQUENCE is an X.509 certificate; attribute and other formats are skipped.
   return set.valueBlock.value
     .filter((b) => b.idBlock.tagClass === 1 && b.idBlock.tagNumber === 16)
-    .map((b) => parseCertificate(originalBytes(b)));
+    .map((b) => parse(originalBytes(b)));
 }
 
-/** RFC 3161 §2.4.2 and RFC 5652 §5: unwraps ContentInfo -> SignedData -> TSTInfo. */
-export function decodeToken(tokenBlock: asn1js.AsnType): DecodedToken {
+/** RFC 3161 §2.4.2: the encapsulated content is a version 1 TSTInfo; returns it with its octets. */
+export function encapsulatedTstInfo(
+  encap: pkijs.EncapsulatedContentInfo,
+): Pick<DecodedToken, 'tstInfoDer' | 'tstInfo'> {
+  const { eContentType, eContent } = encap;
+  ensure(eContentType === OID.tstInfo, 'TSA_CONTENT_TYPE', `eContentType is ${eContentType}, not id-ct-TSTInfo`);
+  ensure(eContent !== undefined, 'TSA_MALFORMED', 'token has no encapsulated TSTInfo');
+  const tstInfoDer = octetStringContent(eContent, 'eContent');
+  return { tstInfoDer, tstInfo: parseTstInfo(tstInfoDer) };
+}
+
+/**
+ * RFC 3161 §2.4.2: the TSTInfo in the eContent octets, version 1. `build` makes the pkijs TSTInfo
+ * from the parsed block (a bulk verifier's cache passes its own, which builds the same object).
+ */
+export function parseTstInfo(
+  tstInfoDer: Uint8Array,
+  build: (block: asn1js.AsnType) => pkijs.TSTInfo = (block) => new pkijs.TSTInfo({ schema: block }),
+): pkijs.TSTInfo {
+  const tstInfo = build(parseExact(tstInfoDer, 'TSTInfo'));
+  // RFC 3161 §2.4.2: version INTEGER { v1(1) }.
+  ensure(tstInfo.version === 1, 'TSA_MALFORMED', `TSTInfo version ${tstInfo.version} is not 1`);
+  return tstInfo;
+}
+
+/**
+ * RFC 3161 §2.4.2 and RFC 5652 §5: unwraps ContentInfo -> SignedData -> TSTInfo. `parse` turns each
+ * embedded certificate's DER into a TsaCertificate (a bulk verifier's cache passes its own).
+ */
+export function decodeToken(
+  tokenBlock: asn1js.AsnType,
+  parse: (der: Uint8Array) => TsaCertificate = parseCertificate,
+): DecodedToken {
   const contentInfo = new pkijs.ContentInfo({ schema: tokenBlock });
   ensure(
     contentInfo.contentType === OID.signedData,
@@ -117,12 +156,10 @@ export function decodeToken(tokenBlock: asn1js.AsnType): DecodedToken {
   );
   const signerInfo = signedData.signerInfos[0];
   ensure(signerInfo !== undefined, 'TSA_SIGNER_INFO_COUNT', 'token has no SignerInfo');
-  const { eContentType, eContent } = signedData.encapContentInfo;
-  ensure(eContentType === OID.tstInfo, 'TSA_CONTENT_TYPE', `eContentType is ${eContentType}, not id-ct-TSTInfo`);
-  ensure(eContent !== undefined, 'TSA_MALFORMED', 'token has no encapsulated TSTInfo');
-  const tstInfoDer = octetStringContent(eContent, 'eContent');
-  const tstInfo = new pkijs.TSTInfo({ schema: parseExact(tstInfoDer, 'TSTInfo') });
-  // RFC 3161 §2.4.2: version INTEGER { v1(1) }.
-  ensure(tstInfo.version === 1, 'TSA_MALFORMED', `TSTInfo version ${tstInfo.version} is not 1`);
-  return { signedData, signerInfo, tstInfoDer, tstInfo, certificates: embeddedCertificates(content) };
+  const { tstInfoDer, tstInfo } = encapsulatedTstInfo(signedData.encapContentInfo);
+  const certificateSet =
+    content instanceof asn1js.Sequence
+      ? content.valueBlock.value.find((b) => b.idBlock.tagClass === 3 && b.idBlock.tagNumber === 0)
+      : undefined;
+  return { signerInfo, tstInfoDer, tstInfo, certificates: embeddedCertificates(certificateSet, parse) };
 }

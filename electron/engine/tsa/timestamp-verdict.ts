@@ -2,6 +2,7 @@ import type { HashName } from './hash-algorithms.ts';
 import type { TimestampForm, TimestampStatus } from './timestamp-decode.ts';
 import type { TsaCertificate } from './tsa-certificate.ts';
 import type { TsaCheckCode } from './tsa-check-codes.ts';
+import type { TsaVerificationCache } from './verification-cache.ts';
 
 /**
  * What the token must stamp: the data itself (hashed with the token's algorithm), or the imprint
@@ -26,6 +27,11 @@ export interface VerifyTimestampOptions {
    * interval genTime ± accuracy must overlap this window (RFC 3161 §2.4.2 accuracy).
    */
   readonly timeWindow?: { readonly notBefore: Date; readonly notAfter: Date };
+  /**
+   * Shared by a bulk caller across many tokens (one per `aev verify` run, export or bundle check): it
+   * remembers what tokens from the same TSAs have in common. Verdicts are the same with or without it.
+   */
+  readonly cache?: TsaVerificationCache;
 }
 
 /** RFC 3161 §2.4.2 Accuracy; a missing field counts as zero. */

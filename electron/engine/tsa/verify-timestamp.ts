@@ -1,19 +1,15 @@
 import { bigIntToHex, integerToBigInt } from './asn1-bytes.ts';
+import { decodeCached } from './cached-decode.ts';
 import { checkSignature } from './cms-signature.ts';
 import { validateChain } from './chain-validation.ts';
 import { formatGeneralName } from './distinguished-name.ts';
 import { hashByOid } from './hash-algorithms.ts';
 import { checkContentTypeAttribute, checkMessageDigest } from './signed-attributes.ts';
-import {
-  checkLeafIsNotCa,
-  checkSignerKeyUsage,
-  checkTimeStampingEku,
-  checkTsaName,
-} from './signer-certificate-checks.ts';
+import { checkSignerCertificate, checkTsaName } from './signer-certificate-checks.ts';
 import { certificatePool, selectSigner } from './signer-selection.ts';
 import { decodeEnvelope, decodeToken, type DecodedToken, type TimestampEnvelope } from './timestamp-decode.ts';
 import type { ExpectedImprint, TimestampVerdict, VerifyTimestampOptions } from './timestamp-verdict.ts';
-import { certificateToPem } from './tsa-certificate.ts';
+import { certificateToPem, parseCertificate } from './tsa-certificate.ts';
 import { ensure, TsaCheckError } from './tsa-check-codes.ts';
 import { checkAccuracy, checkImprint, checkNonce, checkPolicy, tokenAccuracy, tokenNonce } from './tst-info-checks.ts';
 
@@ -47,13 +43,30 @@ function describeToken(token: DecodedToken, facts: Facts): void {
   if (tst.tsa !== undefined) facts.tsaName = formatGeneralName(tst.tsa);
 }
 
-/** The checks, in order; each throws a TsaCheckError with its code. See docs/rfc3161-verification.md. */
-function runChecks(bytes: Uint8Array, expected: ExpectedImprint, options: VerifyTimestampOptions, facts: Facts): void {
-  const envelope = decodeEnvelope(bytes, options.form ?? 'auto');
+/**
+ * Checks 1 to 5: the envelope, its status and the token inside. With a cache, its decoder answers when
+ * it can vouch for the result (a granted, well-formed token); otherwise, and for every failure, the
+ * full decode runs, so the verdict and its wording do not depend on the cache.
+ */
+function decode(bytes: Uint8Array, options: VerifyTimestampOptions, facts: Facts): DecodedToken | undefined {
+  const form = options.form ?? 'auto';
+  const cache = options.cache;
+  const cached = cache === undefined ? undefined : decodeCached(bytes, form, cache);
+  if (cached !== undefined) {
+    if (cached.status !== undefined) facts.status = cached.status;
+    return cached.token;
+  }
+  const envelope = decodeEnvelope(bytes, form);
   if (envelope.status !== undefined) facts.status = envelope.status;
   checkStatus(envelope);
-  if (envelope.tokenBlock === undefined) return;
-  const token = decodeToken(envelope.tokenBlock);
+  if (envelope.tokenBlock === undefined) return undefined;
+  return decodeToken(envelope.tokenBlock, cache === undefined ? parseCertificate : (der) => cache.certificate(der));
+}
+
+/** The checks, in order; each throws a TsaCheckError with its code. See docs/rfc3161-verification.md. */
+function runChecks(bytes: Uint8Array, expected: ExpectedImprint, options: VerifyTimestampOptions, facts: Facts): void {
+  const token = decode(bytes, options, facts);
+  if (token === undefined) return;
   describeToken(token, facts);
 
   // What was stamped, against what the caller expects (RFC 3161 §2.4.2).
@@ -70,17 +83,17 @@ function runChecks(bytes: Uint8Array, expected: ExpectedImprint, options: Verify
   const pool = certificatePool(token.certificates, options.untrusted ?? []);
   const signer = selectSigner(token, pool);
   facts.signerSubject = signer.subject;
-  checkSignature(token, signer);
+  const cache = options.cache;
+  checkSignature(token, signer, cache?.publicKey(signer));
 
-  // What the signer is allowed to be (RFC 3161 §2.3, §2.4.2).
-  checkTimeStampingEku(signer);
-  checkSignerKeyUsage(signer);
-  checkLeafIsNotCa(signer);
+  // What the signer is allowed to be (RFC 3161 §2.3, §2.4.2): EKU, keyUsage, not a CA, then its name.
+  if (cache === undefined) checkSignerCertificate(signer);
+  else cache.checkSignerCertificate(signer);
   checkTsaName(token, signer);
 
   // Whom it chains to, judged at genTime (RFC 3161 Appendix B).
-  const chain = validateChain(signer, pool, options.trustAnchors, token.tstInfo.genTime);
-  facts.chain = chain.map(certificateToPem);
+  const chain = validateChain(signer, pool, options.trustAnchors, token.tstInfo.genTime, cache?.issuerCheck);
+  facts.chain = chain.map((cert) => (cache === undefined ? certificateToPem(cert) : cache.pem(cert)));
 }
 
 /**

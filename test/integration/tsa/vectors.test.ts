@@ -1,43 +1,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import type { CliIo } from '../../../electron/cli/cli-io.ts';
 import { run } from '../../../electron/cli/commands/tsa-verify-token.ts';
-import { certificatesFromPem } from '../../../electron/engine/tsa/tsa-certificate.ts';
 import type { TsaCheckCode } from '../../../electron/engine/tsa/tsa-check-codes.ts';
-import { verifyTimestamp } from '../../../electron/engine/tsa/verify-timestamp.ts';
 import { runOpenssl } from '../../helpers/openssl-tsa.ts';
 import { makeTempDir } from '../../helpers/temp-dir.ts';
-
-/** The shared vectors live beside the checkout (../shared from the repo root) and are never copied in. */
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const vectorsDir = path.resolve(repoRoot, '../shared/vectors/rfc3161');
-const manifestPath = path.join(vectorsDir, 'manifest.json');
-const present = fs.existsSync(manifestPath);
-
-const Case = z.object({
-  id: z.string(),
-  response: z.string().optional(),
-  token: z.string().optional(),
-  data: z.string().optional(),
-  dataHex: z.string().optional(),
-  digestSha256: z.string().optional(),
-  trust: z.string(),
-  untrusted: z.string().optional(),
-  expect: z.enum(['valid', 'invalid']),
-  reason: z.enum(['status', 'signature', 'imprint', 'chain']).optional(),
-  genTime: z.string().optional(),
-  signer: z.string().optional(),
-});
-type Case = z.infer<typeof Case>;
-const cases: Case[] = present
-  ? z.object({ cases: z.array(Case) }).parse(JSON.parse(fs.readFileSync(manifestPath, 'utf8'))).cases
-  : [];
+import { verifyBothWays } from '../../unit/engine/tsa/verify-both-ways.ts';
+import {
+  vectorBytes,
+  vectorCases as cases,
+  vectorExpected,
+  vectorFile as file,
+  vectorOptions,
+  vectorsDir,
+  vectorsPresent as present,
+  type VectorCase as Case,
+} from './vector-cases.ts';
 
 /** The manifest's reason categories, as our codes. */
 const REASON_CODE: Record<NonNullable<Case['reason']>, TsaCheckCode> = {
@@ -51,8 +33,6 @@ const temp = makeTempDir();
 afterAll(() => {
   temp.cleanup();
 });
-
-const file = (relative: string): string => path.join(vectorsDir, relative);
 
 function capture(): { io: CliIo; out: () => string; err: () => string } {
   const stdout = new PassThrough();
@@ -90,18 +70,8 @@ const title = present
 describe.skipIf(!present)(title, () => {
   for (const c of cases) {
     it(`${c.id}: ${c.expect}${c.reason === undefined ? '' : ` (${c.reason})`}`, async () => {
-      const bytes = fs.readFileSync(file(c.token ?? c.response!));
-      const expected =
-        c.data !== undefined
-          ? { data: fs.readFileSync(file(c.data)) }
-          : c.dataHex !== undefined
-            ? { data: Buffer.from(c.dataHex, 'hex') }
-            : { digest: Buffer.from(c.digestSha256!, 'hex') };
-      const verdict = verifyTimestamp(bytes, expected, {
-        trustAnchors: certificatesFromPem(fs.readFileSync(file(c.trust), 'utf8')),
-        untrusted: c.untrusted === undefined ? [] : certificatesFromPem(fs.readFileSync(file(c.untrusted), 'utf8')),
-        form: c.token === undefined ? 'response' : 'token',
-      });
+      // With and without a verification cache (shared by all cases of this file), which must agree.
+      const verdict = verifyBothWays(vectorBytes(c), vectorExpected(c), vectorOptions(c));
       expect(verdict.valid, verdict.message).toBe(c.expect === 'valid');
       if (c.reason !== undefined) expect(verdict.code).toBe(REASON_CODE[c.reason]);
       if (c.genTime !== undefined) expect(Date.parse(verdict.genTime!)).toBe(Date.parse(c.genTime));

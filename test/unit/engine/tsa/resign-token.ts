@@ -88,8 +88,10 @@ export function resignToken(response: Uint8Array, keyPath: string, edit: TokenEd
   const tstDer = new Uint8Array(tst.toSchema().toBER(false));
   signedData.encapContentInfo = new pkijs.EncapsulatedContentInfo({
     eContentType: edit.eContentType ?? signedData.encapContentInfo.eContentType,
-    eContent: new asn1js.OctetString({ valueHex: tstDer }),
   });
+  // Set afterwards: the constructor would split it into a constructed (BER) OCTET STRING, and TSAs
+  // send DER, which is also what the bulk verifier's fast decoder takes (cached-decode.ts).
+  signedData.encapContentInfo.eContent = new asn1js.OctetString({ valueHex: tstDer });
   const signerInfo = signedData.signerInfos[0]!;
   let attributes = signerInfo.signedAttrs!.attributes.map((a) => new pkijs.Attribute({ schema: a.toSchema() }));
   if (edit.keepMessageDigest !== true) {

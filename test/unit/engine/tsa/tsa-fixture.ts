@@ -5,8 +5,8 @@ import type {
   TimestampVerdict,
   VerifyTimestampOptions,
 } from '../../../../electron/engine/tsa/timestamp-verdict.ts';
-import { verifyTimestamp } from '../../../../electron/engine/tsa/verify-timestamp.ts';
 import { startOpensslTsa, type OpensslTsa, type OpensslTsaOptions } from '../../../helpers/openssl-tsa.ts';
+import { verifyBothWays } from './verify-both-ways.ts';
 
 /** One real openssl TSA and one genuine response from it, for tests that then break one thing. */
 export interface TsaFixture {
@@ -16,7 +16,10 @@ export interface TsaFixture {
   readonly response: Uint8Array;
   readonly anchors: readonly TsaCertificate[];
   readonly leaf: TsaCertificate;
-  /** Verifies `response` (default: the genuine one) for `data` with the request's nonce and the TSA root. */
+  /**
+   * Verifies `response` (default: the genuine one) for `data` with the request's nonce and the TSA
+   * root, with and without a verification cache, which must agree (verify-both-ways.ts).
+   */
   verify(
     response?: Uint8Array,
     options?: Partial<VerifyTimestampOptions>,
@@ -40,7 +43,7 @@ export async function createTsaFixture(options: OpensslTsaOptions = {}): Promise
     anchors,
     leaf,
     verify(candidate = response, overrides = {}, expected = { data }) {
-      return verifyTimestamp(candidate, expected, { trustAnchors: anchors, nonce: request.nonce, ...overrides });
+      return verifyBothWays(candidate, expected, { trustAnchors: anchors, nonce: request.nonce, ...overrides });
     },
   };
 }
