@@ -13,7 +13,9 @@ import { eventFrame, RawLoadClient } from './raw-load.ts';
 
 /**
  * Open-loop load: calls `send(i)` for every item due at `rate`/s for `seconds`, catching up after any
- * stall (so a slow engine shows as latency, not as a lower offered rate).
+ * stall (so a slow engine shows as latency, not as a lower offered rate). Between sends it sleeps until
+ * the next item is due (timer resolution, ~1 ms) instead of spinning: on a 2-core machine a spinning
+ * generator takes a whole core from the engine it measures, which no agent does.
  */
 async function openLoop(rate: number, seconds: number, send: (i: number) => void): Promise<void> {
   const start = performance.now();
@@ -21,7 +23,8 @@ async function openLoop(rate: number, seconds: number, send: (i: number) => void
   while (performance.now() - start < seconds * 1000) {
     const due = Math.floor(((performance.now() - start) / 1000) * rate);
     while (sent < due) send(sent++);
-    await new Promise((r) => setImmediate(r));
+    const nextAt = start + ((sent + 1) * 1000) / rate;
+    await new Promise((r) => setTimeout(r, Math.max(0, nextAt - performance.now())));
   }
 }
 

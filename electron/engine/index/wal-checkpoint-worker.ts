@@ -1,4 +1,7 @@
 // The index's checkpointer, in a worker thread with its own connection (see wal-checkpointer.ts for why).
+// It only ever runs PASSIVE checkpoints: no lock the engine's writers wait for, and no write of its own
+// (a write here would invalidate the snapshot of an engine transaction that has read and is about to
+// write, which SQLite answers with SQLITE_BUSY at once, busy timeout or not).
 import BetterSqlite3 from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CheckpointWorkerData, FromCheckpointWorker, ToCheckpointWorker } from './wal-checkpointer.ts';
@@ -14,31 +17,28 @@ const port = parentPort;
 if (port === null) throw new Error('wal-checkpoint-worker runs as a worker thread');
 
 const db = new BetterSqlite3(options.file);
-// NORMAL: checkpoints still sync the log and the database file, and a restarted log's new header is
-// synced before anything follows it; only the commit of the empty write below skips its sync (it holds
-// nothing, and the engine's next flush covers it), which keeps the engine's commits held one fsync less.
-db.pragma('synchronous = NORMAL');
-db.pragma(`busy_timeout = ${String(options.busyTimeoutMs)}`);
+// A checkpoint syncs the log before copying it and the database file after (NORMAL and FULL alike).
+db.pragma('synchronous = FULL');
 db.pragma('wal_autocheckpoint = 0');
 const dataVersion = db.prepare<[], { data_version: number }>('PRAGMA data_version');
-// Rewrites user_version unchanged: the smallest write there is, enough to make this connection the one
-// that restarts the log (and syncs its new header) instead of the engine's thread.
-const rewriteUserVersion = db.transaction(() => {
-  const version = Number(db.pragma('user_version', { simple: true }));
-  db.pragma(`user_version = ${String(version)}`);
-});
 
+/** data_version when last seen, and when last checkpointed: they differ while the log has new frames. */
 let seenVersion = -1;
+let checkpointedVersion = -1;
+let lastChangeMs = 0;
 let lastCheckpointMs = 0;
+/** Frames in the log at the last checkpoint. */
 let lastLog = 0;
 let restartPending = false;
+/** data_version when the log was last copied whole: nothing to restart until the engine writes again. */
+let finishedVersion = -2;
 
 function post(message: FromCheckpointWorker): void {
   port?.postMessage(message);
 }
 
-function checkpoint(mode: 'PASSIVE' | 'RESTART'): CheckpointResult {
-  const [row] = db.pragma(`wal_checkpoint(${mode})`) as CheckpointResult[];
+function checkpoint(): CheckpointResult {
+  const [row] = db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[];
   lastCheckpointMs = Date.now();
   lastLog = row?.log ?? 0;
   return row ?? { busy: 1, log: 0, checkpointed: 0 };
@@ -46,30 +46,42 @@ function checkpoint(mode: 'PASSIVE' | 'RESTART'): CheckpointResult {
 
 function tick(): void {
   if (restartPending) return;
+  const now = Date.now();
   const version = dataVersion.get()?.data_version ?? 0;
-  if (version === seenVersion) return;
+  if (version !== seenVersion) {
+    seenVersion = version;
+    lastChangeMs = now;
+  }
   // A quiet index is checkpointed now and then; a busy one often, so each pass copies little.
-  if (lastLog < options.busyFrames && Date.now() - lastCheckpointMs < options.idleIntervalMs) return;
-  seenVersion = version;
-  const r = checkpoint('PASSIVE');
-  if (r.log >= options.restartFrames) {
+  const due = lastLog >= options.busyFrames || now - lastCheckpointMs >= options.idleIntervalMs;
+  if (version !== checkpointedVersion && due) {
+    checkpointedVersion = version;
+    checkpoint();
+  }
+  // The log restarts (at the engine's next commit) only once all of it is in the database file: that
+  // last pass runs with the engine's event commits held, at a quiet spell unless the log is very long.
+  const quiet = now - lastChangeMs >= options.quietMs;
+  const long = lastLog >= options.hardRestartFrames || (lastLog >= options.restartFrames && quiet);
+  if (long && checkpointedVersion !== finishedVersion) {
     restartPending = true;
-    post({ type: 'restart-wanted', frames: r.log });
+    post({ type: 'restart-wanted', frames: lastLog });
   }
 }
 
-function restart(): void {
-  let busy = true;
+/** With the engine's event commits held: copy the rest of the log, so its next commit restarts it. */
+function finishLog(): void {
+  let complete = false;
   let frames = 0;
   try {
-    const r = checkpoint('RESTART');
+    checkpointedVersion = dataVersion.get()?.data_version ?? 0;
+    const r = checkpoint();
     frames = r.log;
-    if (r.busy === 0) rewriteUserVersion.immediate();
-    busy = r.busy !== 0;
+    complete = r.busy === 0 && r.checkpointed === r.log;
+    // The engine's next commit starts the log over; the checkpoint after it sees the new length.
+    if (complete) finishedVersion = checkpointedVersion;
   } finally {
     restartPending = false;
-    seenVersion = -1;
-    post({ type: 'restarted', busy, frames });
+    post({ type: 'restarted', complete, frames });
   }
 }
 
@@ -91,7 +103,7 @@ post({ type: 'ready' });
 port.on('message', (message: ToCheckpointWorker) => {
   switch (message.type) {
     case 'restart':
-      guarded(restart);
+      guarded(finishLog);
       return;
     case 'stop':
       clearInterval(timer);

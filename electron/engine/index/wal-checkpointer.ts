@@ -9,25 +9,32 @@ export interface CheckpointWorkerData {
   /** A log this long (in frames) is checkpointed every tick; a shorter one at most every idleIntervalMs. */
   readonly busyFrames: number;
   readonly idleIntervalMs: number;
-  /** A log this long is restarted from its beginning (with the engine's commits held for a moment). */
+  /**
+   * A log this long is restarted from its beginning (the engine's event commits are held meanwhile) once
+   * no commit has come for quietMs; one of hardRestartFrames is restarted even under load.
+   */
   readonly restartFrames: number;
-  readonly busyTimeoutMs: number;
+  readonly quietMs: number;
+  readonly hardRestartFrames: number;
 }
 
 export type ToCheckpointWorker = { readonly type: 'restart' } | { readonly type: 'stop' };
 export type FromCheckpointWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'restart-wanted'; readonly frames: number }
-  | { readonly type: 'restarted'; readonly busy: boolean; readonly frames: number }
+  | { readonly type: 'restarted'; readonly complete: boolean; readonly frames: number }
   | { readonly type: 'failed'; readonly message: string };
 
 const DEFAULTS = {
   tickMs: 250,
   busyFrames: 1024,
   idleIntervalMs: 2000,
-  // 16 MiB of 4 KiB pages, the size SQLite's own checkpoints kept it at before (wal_autocheckpoint).
+  // 16 MiB of 4 KiB pages (what SQLite's own checkpoints kept it at before, wal_autocheckpoint),
+  // restarted in the first half-second pause of ingest; 64 MiB at most under sustained load (each
+  // single-event commit adds 4 to 6 pages, so 1,000 events/s grow the log by ~17 MB/s).
   restartFrames: 4096,
-  busyTimeoutMs: 100,
+  quietMs: 500,
+  hardRestartFrames: 16_384,
 };
 /** Longest the engine's commits wait for a log restart before going on regardless. */
 const HOLD_LIMIT_MS = 500;
@@ -36,10 +43,12 @@ const HOLD_LIMIT_MS = 500;
  * Checkpoints the index's write-ahead log from a worker thread, so the engine's thread never waits for
  * one. SQLite's automatic checkpoint runs inside whichever commit crosses the threshold: it copies the
  * log into the database file and fsyncs both, a stall of tens of milliseconds in the middle of ingest.
- * Here a worker with its own connection runs PASSIVE checkpoints (they never block the engine's
- * readers or writers) and, when the log has grown long, restarts it. A log only restarts when the
- * whole of it is in the database file, which a busy writer never allows; so for that one step the
- * engine's event commits are held (`commitsHeld`) for the few milliseconds the last pass takes.
+ * Here a worker with its own connection runs PASSIVE checkpoints, which never block the engine's
+ * readers or writers and write nothing themselves. The log restarts from its beginning (instead of
+ * growing) at the first commit after a checkpoint that copied all of it, which a busy writer never
+ * lets happen; so when the log has grown long, the engine's event commits are held (`commitsHeld`)
+ * for the one pass that copies the rest (its two fsyncs, none when nothing was left), preferably at a
+ * quiet moment, so an agent almost never waits for it. That next commit also syncs the new log header.
  * If the worker fails, checkpointing falls back to SQLite's automatic one on the engine's thread.
  */
 export class WalCheckpointer {

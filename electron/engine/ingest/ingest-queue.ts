@@ -29,14 +29,30 @@ export interface CommitDurability {
 
 /** Most events one transaction takes; bounds how long one commit keeps the thread when a burst arrives. */
 const MAX_BATCH = 2000;
+/** Flushes of the log in flight at once. */
+const MAX_FLUSHES = 2;
+/**
+ * A batch this small does not wait for the flush in flight: it is committed and flushed beside it, so a
+ * lone event waits for one flush, not one and a half. A bigger batch waits, and grows meanwhile: a busy
+ * engine writes fewer, bigger transactions.
+ */
+const SMALL_BATCH = 8;
+
+/** A flush of the log in flight, and the events committed before it started that it makes durable. */
+interface Flush {
+  readonly covered: Committed[];
+  done: boolean;
+  error: unknown;
+}
 
 /**
  * Pipelined group commit (invariant I7: acknowledged only when durable). Events that arrive while the
  * thread is busy are committed together in one transaction, without an fsync; one flush of the
  * write-ahead log then makes the whole batch durable and every event in it is acknowledged. The flush
  * runs in the thread pool, so while it is in flight the thread keeps reading and validating the next
- * batch, which is committed and flushed as soon as the flush before it ends. Ack latency is thus one
- * to two flushes of the disk, and the thread never waits for one.
+ * batch: a small one is committed and flushed at once beside it, a big one when it ends. Ack latency is
+ * thus about one flush of the disk, and the thread never waits for one. A flush covers only what was
+ * committed before it started; acks follow the order of the flushes, so they keep commit order.
  */
 export class IngestQueue {
   readonly #writer: EventWriter;
@@ -45,8 +61,8 @@ export class IngestQueue {
   #queue: Waiter[] = [];
   /** Committed, waiting for the next flush to start. */
   #unsynced: Committed[] = [];
-  /** Committed, covered by the flush in flight (null when none is). */
-  #syncing: Committed[] | null = null;
+  /** Flushes in flight, oldest first. */
+  #flushes: Flush[] = [];
   #scheduled = false;
   #waitingForHold = false;
   #closed = false;
@@ -89,7 +105,7 @@ export class IngestQueue {
   drain(): void {
     this.#closed = true;
     while (this.#queue.length > 0) this.#commitNext();
-    const waiting = [...(this.#syncing?.splice(0) ?? []), ...this.#unsynced.splice(0)];
+    const waiting = [...this.#flushes.flatMap((f) => f.covered.splice(0)), ...this.#unsynced.splice(0)];
     if (waiting.length === 0) return;
     try {
       this.#durability.syncBlocking();
@@ -111,9 +127,10 @@ export class IngestQueue {
   }
 
   #flush(): void {
-    // While a flush of the log is in flight, arrivals gather here and are committed together when it
-    // ends: one commit per flush, so a busy engine writes big transactions, not one per turn.
-    if (this.#closed || this.#queue.length === 0 || this.#syncing !== null) return;
+    if (this.#closed || this.#queue.length === 0) return;
+    const inFlight = this.#flushes.length;
+    // Otherwise arrivals gather and are committed together when a flush ends (see SMALL_BATCH).
+    if (inFlight >= MAX_FLUSHES || (inFlight > 0 && this.#queue.length > SMALL_BATCH)) return;
     const held = this.#durability.commitsHeld;
     if (held !== null) {
       this.#waitingForHold = true;
@@ -162,27 +179,36 @@ export class IngestQueue {
     return batch.map((waiter, i) => ({ waiter, written: mustHave(written[i]) }));
   }
 
-  /** One flush in flight at a time; whatever is committed meanwhile waits for the next one. */
+  /** Starts a flush for everything committed and not yet covered by one. */
   #startSync(): void {
-    if (this.#syncing !== null || this.#unsynced.length === 0) return;
-    const covered = this.#unsynced;
+    if (this.#unsynced.length === 0) return;
+    const flush: Flush = { covered: this.#unsynced, done: false, error: null };
     this.#unsynced = [];
-    this.#syncing = covered;
+    this.#flushes.push(flush);
+    const finish = (error: unknown): void => {
+      flush.done = true;
+      flush.error = error;
+      this.#settleFlushes();
+      this.#flush();
+    };
     this.#durability.sync().then(
       () => {
-        this.#acknowledge(covered.splice(0));
-        this.#afterSync();
+        finish(null);
       },
       (error: unknown) => {
-        this.#fail(covered.splice(0), error);
-        this.#afterSync();
+        finish(error ?? new Error('flush failed'));
       },
     );
   }
 
-  #afterSync(): void {
-    this.#syncing = null;
-    this.#flush();
+  /** Answers finished flushes in the order they started, so acknowledgements keep commit order. */
+  #settleFlushes(): void {
+    while (this.#flushes[0]?.done === true) {
+      const flush = this.#flushes.shift();
+      if (flush === undefined) return;
+      if (flush.error === null) this.#acknowledge(flush.covered.splice(0));
+      else this.#fail(flush.covered.splice(0), flush.error);
+    }
   }
 
   #acknowledge(committed: readonly Committed[]): void {

@@ -64,7 +64,7 @@ describe('ingest queue: pipelined group commit', () => {
     tmp.cleanup();
   });
 
-  it('acknowledges a batch only when the flush that began after its commit has finished', async () => {
+  it('acknowledges a batch only when the flush that began after its commit has finished, in order', async () => {
     const acked: string[] = [];
     const submit = (name: string): Promise<WrittenEvent> =>
       queue.submit(event('s1'), 'sdk').then((w) => {
@@ -77,25 +77,38 @@ describe('ingest queue: pipelined group commit', () => {
     expect(disk.flushes).toHaveLength(1);
     expect(acked).toEqual([]);
 
-    // Arriving while the first flush is in flight: they gather, and are committed and flushed together
-    // when it ends; that flush does not cover them.
+    // A small batch does not wait for the flush in flight: committed and flushed beside it. That first
+    // flush does not cover it.
     const second = [submit('d'), submit('e')];
     await turn();
-    expect(rows()).toBe(3);
-    expect(disk.flushes).toHaveLength(1);
-
-    disk.flushes[0]?.resolve(undefined);
-    await Promise.all(first);
-    await turn();
-    expect(acked).toEqual(['a', 'b', 'c']);
     expect(rows()).toBe(5);
     expect(disk.flushes).toHaveLength(2);
 
+    // The second flush ends first: its events wait for the first one, so acks keep commit order.
     disk.flushes[1]?.resolve(undefined);
-    const written = await Promise.all(second);
+    await turn();
+    expect(acked).toEqual([]);
+    disk.flushes[0]?.resolve(undefined);
+    await Promise.all([...first, ...second]);
     expect(acked).toEqual(['a', 'b', 'c', 'd', 'e']);
-    expect(written.map((w) => w.seq)).toEqual([4, 5]);
+    expect((await Promise.all(second)).map((w) => w.seq)).toEqual([4, 5]);
     expect(queue.writtenThisRun).toBe(5);
+  });
+
+  it('makes a big batch wait for the flush in flight, and commits it in one transaction', async () => {
+    const lone = queue.submit(event('s5'), 'sdk');
+    await turn();
+    expect(disk.flushes).toHaveLength(1);
+    const burst = Array.from({ length: 20 }, () => queue.submit(event('s5'), 'sdk'));
+    await turn();
+    expect(rows()).toBe(1);
+    disk.flushes[0]?.resolve(undefined);
+    await lone;
+    await turn();
+    expect(rows()).toBe(21);
+    expect(disk.flushes).toHaveLength(2);
+    disk.flushes[1]?.resolve(undefined);
+    expect((await Promise.all(burst)).map((w) => w.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
   });
 
   it('refuses, never acknowledges, the events of a flush that failed', async () => {
