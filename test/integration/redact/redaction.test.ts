@@ -256,6 +256,8 @@ describe('secret redaction through a real daemon', () => {
   });
 
   it('seals the summary: aev verify passes', async () => {
+    // The terminal's window and the access log's view entries seal after the events did: let them be stamped.
+    await settled();
     const v = await runAev(['verify', '--all'], env);
     expect(v.code, v.stdout + v.stderr).toBe(0);
   });
