@@ -1,5 +1,30 @@
+import path from 'node:path';
+import { afterAll, afterEach } from 'vitest';
+import { startDaemon } from '../../helpers/daemon-process.ts';
 import type { DaemonProcess } from '../../helpers/daemon-process.ts';
 import type { RawClient } from '../../helpers/raw-client.ts';
+import { makeTempDir } from '../../helpers/temp-dir.ts';
+
+/**
+ * For a describe block of crash reproductions: `start(name)` runs a real daemon on a fresh data root;
+ * each is stopped after its test unless the hostile input already killed it, and the folder goes after all.
+ */
+export function fuzzDaemons(): { start(name: string): Promise<DaemonProcess> } {
+  const tmp = makeTempDir('aev-fuzz-repro-');
+  let daemon: DaemonProcess | undefined;
+  afterEach(async () => {
+    if (daemon?.child.exitCode === null) await daemon.stop();
+  });
+  afterAll(() => {
+    tmp.cleanup();
+  });
+  return {
+    async start(name) {
+      daemon = await startDaemon(path.join(tmp.dir, name));
+      return daemon;
+    },
+  };
+}
 
 /** Nesting deeper than V8's recursive JSON.stringify can walk (it overflows near 8,000 levels). */
 export function deepArray(depth: number): string {

@@ -5,26 +5,15 @@
 // promise callback (EndpointConnection#onRequest): an unhandled rejection that ended the process, on
 // every later read again. Since f43a044 such payloads are refused at ingest (depth > 256) and an
 // unserializable answer becomes an error frame. Either way: refused, or stored and readable.
-import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startDaemon } from '../../helpers/daemon-process.ts';
-import type { DaemonProcess } from '../../helpers/daemon-process.ts';
+import { describe, expect, it } from 'vitest';
 import { RawClient } from '../../helpers/raw-client.ts';
-import { makeTempDir } from '../../helpers/temp-dir.ts';
-import { answerOrCrash, deepArray } from './daemon-race.ts';
+import { answerOrCrash, deepArray, fuzzDaemons } from './daemon-race.ts';
 
 describe('hostile input: reading back a deeply nested payload', () => {
-  const tmp = makeTempDir('aev-fuzz-repro-');
-  let daemon: DaemonProcess | undefined;
-  afterEach(async () => {
-    if (daemon?.child.exitCode === null) await daemon.stop();
-  });
-  afterAll(() => {
-    tmp.cleanup();
-  });
+  const daemons = fuzzDaemons();
 
   it('refuses, or stores and shows, a payload nested 20,000 deep without dying', async () => {
-    daemon = await startDaemon(path.join(tmp.dir, 'data'));
+    const daemon = await daemons.start('data');
     const agent = await RawClient.hello(daemon.paths.socketPath);
     const payload = `{"session_id":"deep","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"x":${deepArray(20_000)}}}`;
     agent.write(`{"type":"event","id":"e","event":{"agent":"claude-code","payload":${payload}}}\n`);

@@ -8,29 +8,17 @@
 // - terminal.data pipelined right behind terminal.close passes the "open on this connection" check
 //   (the close has not finished) and is queued after it: stored after the exit marker, or, once the
 //   session is sealed, answered E_INTERNAL "sealed for good" instead of E_NOT_FOUND.
-import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startDaemon } from '../../helpers/daemon-process.ts';
-import type { DaemonProcess } from '../../helpers/daemon-process.ts';
+import { describe, expect, it } from 'vitest';
 import { RawClient } from '../../helpers/raw-client.ts';
-import { makeTempDir } from '../../helpers/temp-dir.ts';
-import { answerOrCrash } from './daemon-race.ts';
+import { answerOrCrash, fuzzDaemons } from './daemon-race.ts';
 
 describe('hostile input: asciicast times in terminal.data', () => {
-  const tmp = makeTempDir('aev-fuzz-repro-');
-  let daemon: DaemonProcess | undefined;
-  afterEach(async () => {
-    if (daemon?.child.exitCode === null) await daemon.stop();
-  });
-  afterAll(() => {
-    tmp.cleanup();
-  });
+  const daemons = fuzzDaemons();
 
   it('refuses backwards and absurd times as schema errors, and the terminal still closes', async () => {
-    daemon = await startDaemon(path.join(tmp.dir, 'data'));
+    const daemon = await daemons.start('data');
     const run = await RawClient.hello(daemon.paths.socketPath);
-    const answer = (id: number): Promise<Record<string, unknown>> =>
-      answerOrCrash(daemon as DaemonProcess, run, (f) => f.id === id);
+    const answer = (id: number): Promise<Record<string, unknown>> => answerOrCrash(daemon, run, (f) => f.id === id);
     run.send({
       type: 'terminal.open',
       id: 1,
@@ -67,10 +55,9 @@ describe('hostile input: asciicast times in terminal.data', () => {
   }, 60_000);
 
   it('refuses terminal.data pipelined behind terminal.close', async () => {
-    daemon = await startDaemon(path.join(tmp.dir, 'data2'));
+    const daemon = await daemons.start('data2');
     const run = await RawClient.hello(daemon.paths.socketPath);
-    const answer = (id: number): Promise<Record<string, unknown>> =>
-      answerOrCrash(daemon as DaemonProcess, run, (f) => f.id === id);
+    const answer = (id: number): Promise<Record<string, unknown>> => answerOrCrash(daemon, run, (f) => f.id === id);
     run.send({
       type: 'terminal.open',
       id: 1,

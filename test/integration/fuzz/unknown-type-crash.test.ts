@@ -3,26 +3,15 @@
 // message; for a `type` nested ~10,000 deep that threw RangeError inside the socket's data handler,
 // nothing caught it and the process exited (code 1). Since f43a044 such frames are refused before
 // parsing (E_SCHEMA, depth > 256) and the type is described, not serialized; this keeps it so.
-import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startDaemon } from '../../helpers/daemon-process.ts';
-import type { DaemonProcess } from '../../helpers/daemon-process.ts';
+import { describe, expect, it } from 'vitest';
 import { RawClient } from '../../helpers/raw-client.ts';
-import { makeTempDir } from '../../helpers/temp-dir.ts';
-import { answerOrCrash, deepArray } from './daemon-race.ts';
+import { answerOrCrash, deepArray, fuzzDaemons } from './daemon-race.ts';
 
 describe('hostile input: a deeply nested frame type', () => {
-  const tmp = makeTempDir('aev-fuzz-repro-');
-  let daemon: DaemonProcess | undefined;
-  afterEach(async () => {
-    if (daemon?.child.exitCode === null) await daemon.stop();
-  });
-  afterAll(() => {
-    tmp.cleanup();
-  });
+  const daemons = fuzzDaemons();
 
   it('refuses a type nested 10,000 deep with a coded error and stays up', async () => {
-    daemon = await startDaemon(path.join(tmp.dir, 'data'));
+    const daemon = await daemons.start('data');
     const hostile = await RawClient.hello(daemon.paths.socketPath);
     // The id first: an engine that refuses before parsing echoes what it finds in the first 4 KiB.
     hostile.write(`{"id":"deep","type":${deepArray(10_000)}}\n`);
