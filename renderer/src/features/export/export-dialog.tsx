@@ -151,40 +151,20 @@ export function ExportDialog({ api, detail, items, selected, videoWallMs, onVeri
             </div>
           ) : (
             <div className="range">
-              <label>
-                From (ISO time)
-                <input
-                  value={form.from}
-                  onChange={(e) => {
-                    set({ from: e.target.value });
+              {(['from', 'to'] as const).map((end) => (
+                <RangeEnd
+                  key={end}
+                  label={end === 'from' ? 'From (ISO time)' : 'To (ISO time)'}
+                  button={end === 'from' ? 'Start at the video’s position' : 'End at the video’s position'}
+                  value={form[end]}
+                  onChange={(value) => {
+                    set({ [end]: value });
+                  }}
+                  onFromVideo={() => {
+                    fromVideo(end);
                   }}
                 />
-              </label>
-              <button
-                type="button"
-                onClick={() => {
-                  fromVideo('from');
-                }}
-              >
-                Start at the video’s position
-              </button>
-              <label>
-                To (ISO time)
-                <input
-                  value={form.to}
-                  onChange={(e) => {
-                    set({ to: e.target.value });
-                  }}
-                />
-              </label>
-              <button
-                type="button"
-                onClick={() => {
-                  fromVideo('to');
-                }}
-              >
-                End at the video’s position
-              </button>
+              ))}
             </div>
           )}
         </fieldset>
@@ -271,6 +251,32 @@ export function ExportDialog({ api, detail, items, selected, videoWallMs, onVeri
       </form>
       {job !== null && <ExportResult view={view} error={error} onVerify={onVerify} />}
     </dialog>
+  );
+}
+
+/** One end of a time range: the ISO field and the button that takes the video's current position. */
+function RangeEnd(props: {
+  label: string;
+  button: string;
+  value: string;
+  onChange: (value: string) => void;
+  onFromVideo: () => void;
+}) {
+  return (
+    <>
+      <label>
+        {props.label}
+        <input
+          value={props.value}
+          onChange={(e) => {
+            props.onChange(e.target.value);
+          }}
+        />
+      </label>
+      <button type="button" onClick={props.onFromVideo}>
+        {props.button}
+      </button>
+    </>
   );
 }
 
