@@ -66,7 +66,12 @@ describe.skipIf(!canRun)('stills from the video when no grab is possible', () =>
     c.send({ type: 'event', id: 's', event: { agent: 'claude-code', payload: hookPayload('sv', 'SessionStart') } });
     const { sessionId } = (await c.waitFor((f) => f.id === 's')) as { sessionId: string };
     const control = await testClient(t.info.socketPath, 'control');
-    await new Promise((r) => setTimeout(r, 1500)); // a second of recording
+    // A second of recording: the still must show a moment the video covers, so wait for its first
+    // fragment (ffmpeg may take seconds to start on a busy machine; before it, no still is right).
+    const fragments = openIndexFile(t.dataRoot, true);
+    const count = fragments.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM media WHERE kind = 'video-fragment'");
+    await until(() => (count.get()?.n ?? 0) > 0, 20_000, 'the first video fragment');
+    fragments.close();
     runClient(x.display, 'xsetroot', ['-solid', '#ff0000']);
     await new Promise((r) => setTimeout(r, 500));
     c.send({
@@ -85,7 +90,7 @@ describe.skipIf(!canRun)('stills from the video when no grab is possible', () =>
           "SELECT object_id, descriptor FROM media WHERE session_id = ? AND kind = 'still'",
         )
         .get(sessionId);
-    await until(() => still() !== undefined, 10_000, 'a still');
+    await until(() => still() !== undefined, 30_000, 'a still');
     const row = still();
     db.close();
     const info = (JSON.parse(row?.descriptor.toString() ?? '{}') as { info: Record<string, unknown> }).info;
@@ -105,5 +110,5 @@ describe.skipIf(!canRun)('stills from the video when no grab is possible', () =>
     expect(r).toBeGreaterThan(200);
     expect(g).toBeLessThan(60);
     expect(b).toBeLessThan(60);
-  });
+  }, 60_000);
 });

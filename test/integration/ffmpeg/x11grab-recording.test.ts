@@ -7,6 +7,7 @@ import { startScreenRecorder } from '../../../native/ffmpeg/screen-recorder.ts';
 import type { RecordedFragment, ScreenRecorder, ScreenRecorderExit } from '../../../native/ffmpeg/screen-recorder.ts';
 import { hasProgram, runClient, startClient, startXvfb, stopProcess } from '../screen/x-server.ts';
 import type { Xvfb } from '../screen/x-server.ts';
+import { until } from '../../helpers/sealing.ts';
 import { decodeFrames, hasFfmpeg, near } from './ffmpeg-run.ts';
 
 // Real pixels: Xvfb (Debian xvfb) at 1920x1080, recorded by the real ffmpeg through x11grab, painted with
@@ -147,7 +148,8 @@ describe.skipIf(!canRun)('x11grab recording on Xvfb', () => {
   it('records the DISPLAY of its environment when no display is named, and reports a kill from outside', async () => {
     runClient(xvfb.display, 'xsetroot', ['-solid', 'green']);
     const s = record({ display: undefined }, { ...process.env, DISPLAY: xvfb.display });
-    await sleep(1800);
+    // The first fragment follows the first keyframe; on a busy machine ffmpeg may take seconds to start.
+    await until(() => s.fragments.length >= 1, 15_000, 'the first fragment');
     expect(s.init).toMatchObject({ width: 1920, height: 1080 });
     expect(s.fragments.length).toBeGreaterThanOrEqual(1);
     process.kill(s.recorder.pid ?? 0, 'SIGKILL');

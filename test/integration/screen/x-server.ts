@@ -67,7 +67,12 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
  * which is how a stalled or wedged display server looks to nut-js. Listens on 127.0.0.1:6000+N, so the
  * display is "127.0.0.1:N". `closed` resolves when a client's connection goes away (its process died).
  */
-export async function startStalledXServer(): Promise<{ display: string; closed: Promise<void>; stop(): void }> {
+export async function startStalledXServer(): Promise<{
+  display: string;
+  closed: Promise<void>;
+  connections(): number;
+  stop(): void;
+}> {
   let onClosed: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => (onClosed = resolve));
   const sockets = new Set<net.Socket>();
@@ -90,6 +95,7 @@ export async function startStalledXServer(): Promise<{ display: string; closed: 
       return {
         display: `127.0.0.1:${n}`,
         closed,
+        connections: () => sockets.size,
         stop: () => {
           for (const socket of sockets) socket.destroy();
           server.close();
