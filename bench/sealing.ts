@@ -1,11 +1,11 @@
 // Sealing and verification throughput (issue: proof) for a synthetic one-hour session, beside
 // `openssl speed` for AES-256-GCM and SHA-256 on the same machine (one core). Two paths:
-//  - bulk: 1 MiB fragments (what screen capture produces) hashed and encrypted into the vault, fsync'd;
+//  - bulk (sealing-bulk.ts): 1 MiB fragments (what screen capture produces) through MediaStore: hashed,
+//    encrypted into the vault and indexed; on tmpfs (the computed part, beside openssl) and on the disk
+//    (durable, beside the disk's own sequential write rate);
 //  - events: ~1 KB agent events through the engine's ingest queue (written, encrypted, indexed, made
 //    durable by a flush of the write-ahead log), then sealed into 10 s windows.
-// Each durable figure's note splits it into what is computed and what waits on the disk.
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,14 +20,13 @@ import { ChainStore } from '../electron/engine/seal/chain-store.ts';
 import { loadOrCreateDeviceIdentity } from '../electron/engine/seal/device-identity.ts';
 import { WindowSealer } from '../electron/engine/seal/window-sealer.ts';
 import { SessionTracker } from '../electron/engine/sessions/session-tracker.ts';
-import { sealBytes } from '../electron/engine/vault/aead.ts';
 import { createVault } from '../electron/engine/vault/vault.ts';
 import { verifyStore } from '../electron/engine/verify/verify-store.ts';
 import type { BenchRow } from './bench-table.ts';
 import { runStandalone } from './bench-table.ts';
 import { eventFrame } from './raw-load.ts';
-
-const MiB = 1024 * 1024;
+import { FRAGMENTS, measureBulk } from './sealing-bulk.ts';
+import type { Rate } from './sealing-bulk.ts';
 
 /** openssl speed's single-core rate in MB/s for 16 KiB blocks. */
 function opensslRate(alg: string): number {
@@ -48,29 +47,8 @@ export async function run(): Promise<BenchRow[]> {
       passphrase: 'benchmark passphrase',
       scryptLogN: 14,
     });
-    // Bulk: one hour at 5 fps of a busy screen is ~300 MB; fragments of 1 MiB.
-    const fragment = randomBytes(MiB);
-    const fragments = 300;
-    let t0 = performance.now();
-    for (let i = 0; i < fragments; i++) {
-      createHash('sha256').update(fragment).digest();
-      await vault.objects.put('video-fragment', `f${String(i)}`, fragment);
-    }
-    const bulkSeal = (fragments * MiB) / 1e6 / ((performance.now() - t0) / 1000);
-    // The same hash and encryption (the vault's own AES-256-GCM with its objects key) without the file.
-    const objectsKey = vault.subkey('objects');
-    t0 = performance.now();
-    for (let i = 0; i < fragments; i++) {
-      createHash('sha256').update(fragment).digest();
-      sealBytes(objectsKey, fragment, Buffer.from(`f${String(i)}`));
-    }
-    const bulkCompute = (fragments * MiB) / 1e6 / ((performance.now() - t0) / 1000);
-    t0 = performance.now();
-    for (let i = 0; i < fragments; i++)
-      createHash('sha256')
-        .update(await vault.objects.get('video-fragment', `f${String(i)}`))
-        .digest();
-    const bulkVerify = (fragments * MiB) / 1e6 / ((performance.now() - t0) / 1000);
+    // Bulk: one hour at 5 fps of a busy screen is ~300 MB, in fragments of 1 MiB.
+    const bulk = await measureBulk(dir);
 
     // Events: one hour of a busy agent (~10 events/s → 36,000 events), sealed in 10 s windows.
     const db = openIndex(path.join(dir, 'index.sqlite'));
@@ -90,7 +68,7 @@ export async function run(): Promise<BenchRow[]> {
       }),
     );
     const bytes = lines.reduce((n, l) => n + l.length, 0);
-    t0 = performance.now();
+    let t0 = performance.now();
     let sealMs = 0;
     for (let i = 0; i < events; i += 100) {
       // Acknowledged, i.e. durable, before the window closes: what the engine does with a busy agent.
@@ -120,29 +98,45 @@ export async function run(): Promise<BenchRow[]> {
 
     const aes = opensslRate('aes-256-gcm');
     const sha = opensslRate('sha256');
-    const floor = Math.min(aes, sha);
     const base = `openssl speed 16 KiB: aes-256-gcm ${aes.toFixed(0)} MB/s, sha256 ${sha.toFixed(0)} MB/s`;
     const bothSerial = 1 / (1 / aes + 1 / sha);
     const perEventUs = (ms: number): string => ((ms * 1000) / events).toFixed(1);
+    const bound = Math.min(bothSerial, bulk.disk);
+    // openssl speed divides by its CPU time; on a shared machine ours per CPU-second is the fair peer.
+    const perCpu = (r: Rate | null): string =>
+      r === null
+        ? 'no tmpfs here'
+        : `${r.cpu.toFixed(0)} MB per CPU-second (${((100 * r.cpu) / bothSerial).toFixed(0)}% of openssl)`;
     return [
       {
-        name: 'seal bulk (hash + encrypt + fsync)',
-        figure: bulkSeal,
+        name: 'seal bulk: hash + encrypt + index',
+        figure: bulk.noDisk?.wall ?? Number.NaN,
         unit: 'MB/s',
         target: '>= 50% of openssl',
-        met: bulkSeal >= 0.5 * bothSerial,
+        met: (bulk.noDisk?.wall ?? 0) >= 0.5 * bothSerial,
         baseline: `${base}; both in series ${bothSerial.toFixed(0)} MB/s`,
         baselineFigure: bothSerial,
-        note: `${fragments} × 1 MiB fragments into the vault, one after the other as capture stores them; the same hash + encrypt without the file: ${bulkCompute.toFixed(0)} MB/s (${((100 * bulkCompute) / bothSerial).toFixed(0)}% of openssl), the rest is the durable write (temp file, fsync, rename, folder fsync)`,
+        note: `${FRAGMENTS} × 1 MiB fragments through MediaStore with vault and index on tmpfs (every file call, no disk): ${perCpu(bulk.noDisk)}; hash + encrypt alone (64 KiB segments, no file): ${bulk.compute.wall.toFixed(0)} MB/s, ${perCpu(bulk.compute)}`,
+      },
+      {
+        name: 'seal bulk durable (+ fsync)',
+        figure: bulk.durable,
+        unit: 'MB/s',
+        target: '>= 50% of openssl or disk',
+        met: bulk.durable >= 0.5 * bound,
+        baseline: `disk: sequential write + fdatasync ${bulk.disk.toFixed(0)} MB/s`,
+        baselineFigure: bulk.disk,
+        note: `the same on the disk, next fragment written while the previous syncs (temp file, fsync, rename, folder fsync, then the fsync'd index commit); each add awaited before the next: ${bulk.durableSerial.toFixed(0)} MB/s`,
       },
       {
         name: 'verify bulk (decrypt + hash)',
-        figure: bulkVerify,
+        figure: bulk.verify.wall,
         unit: 'MB/s',
         target: '>= 50% of openssl',
-        met: bulkVerify >= 0.5 * bothSerial,
-        baseline: `floor ${floor.toFixed(0)} MB/s`,
+        met: bulk.verify.wall >= 0.5 * bothSerial,
+        baseline: `${base}; both in series ${bothSerial.toFixed(0)} MB/s`,
         baselineFigure: bothSerial,
+        note: `ObjectStore.digest over the stored fragments (page cache warm), one streaming pass per object as aev verify does: ${perCpu(bulk.verify)}`,
       },
       {
         name: 'seal events (1 h busy agent)',

@@ -33,11 +33,33 @@ interface MediaRow {
   leaf: Buffer;
 }
 
+/** Object writes in flight at once (see `add`); each holds a thread-pool thread while it syncs. */
+const WRITES_IN_FLIGHT = 2;
+
+/** One `add` between its call and its row. */
+interface Pending {
+  readonly sessionId: string;
+  readonly item: NewMedia;
+  readonly objectId: string;
+  /** Set once the object is durable (its plaintext SHA-256), or the write's error. */
+  outcome: { readonly sha256: string } | { readonly error: AevError } | null;
+  readonly resolve: (stored: StoredMedia) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /**
  * Puts captured media into the vault and the index (DESIGN.md §4–5): the bytes are encrypted from memory
  * into a vault object (invariant I1: no plaintext file ever exists), then one transaction gives the item
  * its per-session seq and its descriptor, whose SHA-256 is the leaf the next window seals (I2).
- * Items of one session must be added one at a time in capture order (callers chain their promises).
+ *
+ * Pipelined: `add` may be called again before the previous call's promise settles. Up to
+ * WRITES_IN_FLIGHT objects are encrypted and written at once (one fragment is written while the previous
+ * one syncs), but rows are inserted strictly in call order per session, and a row is inserted only once
+ * its object is durable (temp file fsync'd, renamed, folder fsync'd): the sealer reads committed rows
+ * only, so no chain record can seal, and become durable before, an object that is not on disk. Items
+ * whose objects are ready together share one fsync'd commit (if that fails, each is tried alone, so one
+ * refused row does not take its neighbours with it). A refused item does not hold back those after it; they
+ * take the next seqs.
  */
 export class MediaStore {
   readonly #db: Database;
@@ -46,6 +68,9 @@ export class MediaStore {
   readonly #insert: Statement;
   readonly #bump: Statement;
   readonly #count: Statement<[string], { media_count: number; chain_final: number }>;
+  readonly #queues = new Map<string, Pending[]>();
+  readonly #slotWaiters: (() => void)[] = [];
+  #writing = 0;
 
   constructor(db: Database, objects: ObjectStore, clock: Clock) {
     this.#db = db;
@@ -59,22 +84,80 @@ export class MediaStore {
     this.#count = db.prepare('SELECT media_count, chain_final FROM sessions WHERE id = ?');
   }
 
-  async add(sessionId: string, item: NewMedia): Promise<StoredMedia> {
+  add(sessionId: string, item: NewMedia): Promise<StoredMedia> {
     if (!(item.endMs >= item.startMs))
-      throw new AevError('E_INTERNAL', `media interval ends before it starts (${item.startMs}..${item.endMs})`);
+      return Promise.reject(
+        new AevError('E_INTERNAL', `media interval ends before it starts (${item.startMs}..${item.endMs})`),
+      );
     const objectId = newId('m', this.#clock.now());
+    return new Promise<StoredMedia>((resolve, reject) => {
+      const pending: Pending = { sessionId, item, objectId, outcome: null, resolve, reject };
+      const queue = this.#queues.get(sessionId);
+      if (queue === undefined) this.#queues.set(sessionId, [pending]);
+      else queue.push(pending);
+      void this.#write(pending);
+    });
+  }
+
+  async #write(p: Pending): Promise<void> {
+    if (this.#writing >= WRITES_IN_FLIGHT) await new Promise<void>((go) => this.#slotWaiters.push(go));
+    this.#writing += 1;
     try {
-      await this.#objects.put(item.kind, objectId, item.bytes);
+      const put = await this.#objects.put(p.item.kind, p.objectId, p.item.bytes);
+      p.outcome = { sha256: put.sha256 };
     } catch (cause) {
-      throw storageError(cause, 'captured media');
+      p.outcome = { error: storageError(cause, 'captured media') };
+    } finally {
+      this.#writing -= 1;
+      this.#slotWaiters.shift()?.();
     }
-    const sha256 = createHash('sha256').update(item.bytes).digest('hex');
+    this.#insertReady(p.sessionId);
+  }
+
+  /** Inserts the rows of the session's items whose objects are durable, from the head of its queue. */
+  #insertReady(sessionId: string): void {
+    const queue = this.#queues.get(sessionId) ?? [];
+    const ready: Pending[] = [];
+    while (queue[0]?.outcome != null) ready.push(queue.shift() as Pending);
+    if (queue.length === 0) this.#queues.delete(sessionId);
+    if (ready.length === 0) return;
+    const written = ready.filter((p) => p.outcome !== null && 'sha256' in p.outcome);
+    const results = new Map<Pending, StoredMedia | AevError>();
+    const insert = (p: Pending): StoredMedia =>
+      this.#insertItem(sessionId, p.item, p.objectId, (p.outcome as { sha256: string }).sha256);
     try {
-      return this.#insertItem(sessionId, item, objectId, sha256);
-    } catch (cause) {
+      this.#db.transaction(() => {
+        for (const p of written) results.set(p, insert(p));
+      })();
+    } catch {
+      // Nothing of the batch landed (SQLite may roll a whole transaction back on SQLITE_FULL, so no
+      // savepoints): each item alone, to give each its own outcome.
+      for (const p of written) {
+        try {
+          results.set(p, insert(p));
+        } catch (cause) {
+          results.set(p, storageError(cause, 'captured media'));
+        }
+      }
+    }
+    for (const p of ready) {
+      const result = p.outcome !== null && 'error' in p.outcome ? p.outcome.error : results.get(p);
+      if (result !== undefined && !(result instanceof AevError)) {
+        p.resolve(result);
+        continue;
+      }
+      const error = result ?? new AevError('E_INTERNAL', 'a media item was neither stored nor refused');
+      if (!written.includes(p)) {
+        p.reject(error);
+        continue;
+      }
       // The row did not land: the encrypted object would be an orphan no record ever names.
-      await this.#objects.delete(item.kind, objectId).catch(() => undefined);
-      throw storageError(cause, 'captured media');
+      void this.#objects
+        .delete(p.item.kind, p.objectId)
+        .catch(() => undefined)
+        .then(() => {
+          p.reject(error);
+        });
     }
   }
 
@@ -121,8 +204,8 @@ export class MediaStore {
       .get(sessionId, seq);
     if (row === undefined) throw new AevError('E_NOT_FOUND', `no media item ${seq} in session ${sessionId}`);
     const item = toItem(row);
-    const bytes = await this.#objects.get(row.kind, row.object_id);
-    if (createHash('sha256').update(bytes).digest('hex') !== item.sha256)
+    const { bytes, sha256 } = await this.#objects.getWithDigest(row.kind, row.object_id);
+    if (sha256 !== item.sha256)
       throw new AevError('E_OBJECT_CORRUPT', `media item ${seq} of session ${sessionId} does not match its digest`);
     return { item, bytes };
   }

@@ -12,7 +12,7 @@ const TAG_BYTES = 16;
 // Importing a raw key into OpenSSL on every call costs more than encrypting a 1 KB event; keep one
 // KeyObject per key buffer (it goes when the buffer does).
 const keyObjects = new WeakMap<Buffer, KeyObject>();
-function keyObjectFor(key: Buffer): KeyObject {
+export function keyObjectFor(key: Buffer): KeyObject {
   let k = keyObjects.get(key);
   if (k === undefined) {
     k = createSecretKey(key);

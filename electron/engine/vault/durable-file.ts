@@ -6,15 +6,17 @@ import { AevError } from '../../common/errors.ts';
 /**
  * Writes a 0600 file so that after a crash it is either the old content or the new, never a torn mix:
  * a uniquely named temp file beside it, fsync, rename over, then fsync the folder so the rename itself
- * is on disk (POSIX rename(2) is atomic; its durability needs the directory synced).
+ * is on disk (POSIX rename(2) is atomic; its durability needs the directory synced). `data` may come in
+ * pieces (one gathered write, no copy into one buffer first).
  */
-export async function writeDurableFile(file: string, data: Buffer): Promise<void> {
+export async function writeDurableFile(file: string, data: Buffer | readonly Buffer[]): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const handle = await fs.open(tmp, 'wx', 0o600);
     try {
-      await handle.writeFile(data);
+      if (Buffer.isBuffer(data)) await handle.writeFile(data);
+      else await writeAll(handle, data);
       await handle.sync();
     } finally {
       await handle.close();
@@ -25,6 +27,22 @@ export async function writeDurableFile(file: string, data: Buffer): Promise<void
     throw fsError(cause, 'write', file);
   }
   await syncDir(dir);
+}
+
+async function writeAll(handle: fs.FileHandle, pieces: readonly Buffer[]): Promise<void> {
+  let rest = pieces.filter((p) => p.length > 0);
+  while (rest.length > 0) {
+    // writev(2) may write less than asked (signals, some network file systems): go on from there. At
+    // most IOV_MAX/2 pieces a call (IOV_MAX is 1024 on Linux and macOS).
+    const { bytesWritten } = await handle.writev(rest.slice(0, 512));
+    if (bytesWritten <= 0)
+      throw new AevError('E_IO', 'the file system took no bytes of a write', { pieces: rest.length });
+    let left = bytesWritten;
+    let i = 0;
+    for (; i < rest.length && left >= (rest[i]?.length ?? 0); i++) left -= rest[i]?.length ?? 0;
+    rest = rest.slice(i);
+    if (left > 0 && rest[0] !== undefined) rest[0] = rest[0].subarray(left);
+  }
 }
 
 /** Removes a file (absent is fine) and makes the removal durable. */

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { AevError } from '../../common/errors.ts';
-import { openBytes, SEAL_OVERHEAD, sealBytes } from './aead.ts';
 import { fsError, removeDurableFile, writeDurableFile } from './durable-file.ts';
+import { openObject, sealObject } from './object-format.ts';
 
 export const OBJECT_KINDS = [
   'event-payload',
@@ -20,12 +20,6 @@ export const OBJECT_KINDS = [
 ] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
-// File header: magic + format version. The version is also bound into the AAD, so a file cannot be
-// relabelled to another version without failing authentication.
-const MAGIC = Buffer.from('AEVO', 'ascii');
-const FORMAT_VERSION = 1;
-const HEADER = Buffer.concat([MAGIC, Buffer.from([FORMAT_VERSION])]);
-
 // A safe file-name stem on every OS: no separators, no leading dot, no `..`, bounded length, and none
 // of the Windows device names (CON, NUL, COM1...) that open a device instead of a file.
 const ID_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
@@ -36,9 +30,10 @@ export function isValidObjectId(id: string): boolean {
 }
 
 /**
- * Encrypted objects (DESIGN.md §5, invariant I1): AES-256-GCM under the vault's `objects` subkey, one
- * random IV per write, AAD binding format version, vault id, kind and id, so a file copied or swapped
- * onto another object's path fails to open. Plaintext only ever lives in memory.
+ * Encrypted objects (DESIGN.md §5, invariant I1): AES-256-GCM under a key derived from the vault's
+ * `objects` subkey, in 64 KiB authenticated segments (object-format.ts; objects written before that, one
+ * GCM message each, still open), bound to the vault id, kind and id, so a file copied or swapped onto
+ * another object's path fails to open. Plaintext only ever lives in memory.
  * Layout: <vaultDir>/objects/<kind>/<2 hex of sha256(id)>/<id>.aev, files 0600 in 0700 folders.
  */
 export class ObjectStore {
@@ -54,45 +49,82 @@ export class ObjectStore {
     this.#key = key;
   }
 
-  /** Encrypts and stores `data` durably (replacing any object with this kind and id); `size` is the plaintext length. */
+  /**
+   * Encrypts and stores `data` durably (replacing any object with this kind and id); `size` is the
+   * plaintext length, `sha256` its hex SHA-256 (computed while encrypting, so callers need not hash again).
+   */
   async put(
     kind: ObjectKind,
     id: string,
     data: Buffer,
-  ): Promise<{ readonly size: number; readonly storedSize: number }> {
+  ): Promise<{ readonly size: number; readonly storedSize: number; readonly sha256: string }> {
     const file = this.pathOf(kind, id);
-    const sealed = Buffer.concat([HEADER, sealBytes(this.#key(), data, this.#aad(kind, id))]);
+    const sealed = sealObject(this.#key(), { vaultId: this.#vaultId, kind, id }, data);
     await this.#ensureDir(path.dirname(file));
-    await writeDurableFile(file, sealed);
-    return { size: data.length, storedSize: sealed.length };
+    await writeDurableFile(file, sealed.pieces);
+    return { size: data.length, storedSize: sealed.storedSize, sha256: sealed.sha256 };
   }
 
+  /** The whole plaintext. */
   async get(kind: ObjectKind, id: string): Promise<Buffer> {
+    const pieces: Buffer[] = [];
+    for await (const piece of this.stream(kind, id)) pieces.push(piece);
+    return pieces.length === 1 && pieces[0] !== undefined ? pieces[0] : Buffer.concat(pieces);
+  }
+
+  /** The whole plaintext and its hex SHA-256, hashed piece by piece as it is decrypted. */
+  async getWithDigest(kind: ObjectKind, id: string): Promise<{ readonly bytes: Buffer; readonly sha256: string }> {
+    const hash = createHash('sha256');
+    const pieces: Buffer[] = [];
+    for await (const piece of this.stream(kind, id)) {
+      hash.update(piece);
+      pieces.push(piece);
+    }
+    const bytes = pieces.length === 1 && pieces[0] !== undefined ? pieces[0] : Buffer.concat(pieces);
+    return { bytes, sha256: hash.digest('hex') };
+  }
+
+  /** The plaintext's length and hex SHA-256 in one streaming pass, never holding the whole plaintext. */
+  async digest(kind: ObjectKind, id: string): Promise<{ readonly size: number; readonly sha256: string }> {
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const piece of this.stream(kind, id)) {
+      hash.update(piece);
+      size += piece.length;
+    }
+    return { size, sha256: hash.digest('hex') };
+  }
+
+  /**
+   * The plaintext in authenticated pieces (64 KiB segments). E_OBJECT_MISSING before the first piece;
+   * E_OBJECT_CORRUPT at the first piece that fails, which for a truncated object is the last one read:
+   * a consumer must discard what it got if the iteration throws.
+   */
+  async *stream(kind: ObjectKind, id: string): AsyncGenerator<Buffer> {
     const file = this.pathOf(kind, id);
-    let bytes: Buffer;
+    let handle: fsp.FileHandle;
     try {
-      bytes = await fsp.readFile(file);
+      handle = await fsp.open(file, 'r');
     } catch (cause) {
       if ((cause as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new AevError('E_OBJECT_MISSING', `the ${kind} object ${id} is not in the vault`, { kind, id }, { cause });
       }
       throw fsError(cause, 'read', file);
     }
-    if (bytes.length < HEADER.length + SEAL_OVERHEAD || !bytes.subarray(0, HEADER.length).equals(HEADER)) {
-      throw new AevError('E_OBJECT_CORRUPT', `the ${kind} object ${id} has no valid vault header`, { kind, id, file });
-    }
     try {
-      return openBytes(this.#key(), bytes.subarray(HEADER.length), this.#aad(kind, id));
+      yield* openObject(handle, this.#key(), { vaultId: this.#vaultId, kind, id });
     } catch (cause) {
       if (cause instanceof AevError && cause.code === 'E_OBJECT_CORRUPT') {
         throw new AevError(
           'E_OBJECT_CORRUPT',
-          `the ${kind} object ${id} fails authentication: it was changed or replaced`,
+          `the ${kind} object ${id} fails authentication: it was changed or replaced (${cause.message})`,
           { kind, id, file },
           { cause },
         );
       }
-      throw cause;
+      throw cause instanceof AevError ? cause : fsError(cause, 'read', file);
+    } finally {
+      await handle.close();
     }
   }
 
@@ -121,13 +153,6 @@ export class ObjectStore {
     }
     const shard = createHash('sha256').update(id, 'utf8').digest('hex').slice(0, 2);
     return path.join(this.#root, kind, shard, `${id}.aev`);
-  }
-
-  #aad(kind: ObjectKind, id: string): Buffer {
-    return Buffer.concat([
-      HEADER,
-      Buffer.from(`agent-evidence/v1/object\u0000${this.#vaultId}\u0000${kind}\u0000${id}`, 'utf8'),
-    ]);
   }
 
   async #ensureDir(dir: string): Promise<void> {

@@ -10,8 +10,15 @@ import type { ReportBuilder } from './report-builder.ts';
 import { rootMatches, unownedVerdict, windowOwners } from './window-ranges.ts';
 import type { PurgeLedger } from './purge-check.ts';
 
-/** Decrypts one media object from the vault (throws E_OBJECT_MISSING / E_OBJECT_CORRUPT). */
-export type MediaReader = (kind: MediaKind, objectId: string) => Promise<Buffer>;
+/**
+ * Decrypts one media object from the vault and gives its plaintext length and hex SHA-256 (throws
+ * E_OBJECT_MISSING / E_OBJECT_CORRUPT). The vault does both in one streaming pass, segment by segment,
+ * without holding the object's plaintext (ObjectStore.digest).
+ */
+export type MediaReader = (
+  kind: MediaKind,
+  objectId: string,
+) => Promise<{ readonly size: number; readonly sha256: string }>;
 
 interface MediaRow {
   seq: number;
@@ -113,9 +120,9 @@ async function checkItem(
     report.fail(item, 'MEDIA_DESCRIPTOR', 'the media descriptor does not match its row or its leaf');
     return 'checked';
   }
-  let bytes: Buffer;
+  let plain: { readonly size: number; readonly sha256: string };
   try {
-    bytes = await read(descriptor.kind, descriptor.object);
+    plain = await read(descriptor.kind, descriptor.object);
   } catch (error) {
     const missing = error instanceof AevError && error.code === 'E_OBJECT_MISSING';
     if (missing && purged) return 'purged';
@@ -126,7 +133,7 @@ async function checkItem(
     );
     return 'checked';
   }
-  if (bytes.length !== descriptor.bytes || createHash('sha256').update(bytes).digest('hex') !== descriptor.sha256)
+  if (plain.size !== descriptor.bytes || plain.sha256 !== descriptor.sha256)
     report.fail(item, 'MEDIA_DIGEST', 'the media bytes do not match their sealed SHA-256');
   return 'checked';
 }

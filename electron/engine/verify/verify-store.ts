@@ -46,7 +46,7 @@ export async function verifyStore(o: VerifyStoreOptions): Promise<VerifyReport> 
       devicePublicKey: device.publicKeyRaw,
       deviceFingerprint: fingerprintSha256(device.publicKeyRaw),
       checkToken,
-      readMedia: (kind: MediaKind, objectId: string) => vault.objects.get(kind, objectId),
+      readMedia: (kind: MediaKind, objectId: string) => vault.objects.digest(kind, objectId),
     };
     for (const [i, id] of ids.entries()) {
       o.onProgress?.(i, ids.length, id);
