@@ -107,14 +107,20 @@ export class TranscriptCapture {
     }
   }
 
-  /** One session's reads, strictly one after the other: its media are added in capture order. */
+  /**
+   * One session's reads, strictly one after the other: its media are added in capture order. Every read
+   * owed so far is taken in one pass (one path check, one open, up to one chunk per event owed): a busy
+   * agent's events arrive faster than a read ends, and a check per event cost the engine thread more
+   * than storing the event (a failed lstat alone is ~40 µs of CPU, docs/performance.md).
+   */
   async #drain(sessionId: string, s: Tracked): Promise<void> {
     // Let the caller answer the agent first: the read happens after the current I/O turn.
     await new Promise((resolve) => setImmediate(resolve));
     while (s.owed > 0) {
-      s.owed -= 1;
+      const chunks = s.owed;
+      s.owed = 0;
       try {
-        await this.#readOnce(sessionId, s, s.wanted);
+        await this.#readOnce(sessionId, s, s.wanted, chunks);
       } catch (error) {
         const code = isAevError(error) ? error.code : 'E_IO';
         this.#warnOnce(sessionId, s, code, 'cannot capture the agent transcript', {
@@ -125,7 +131,8 @@ export class TranscriptCapture {
     }
   }
 
-  async #readOnce(sessionId: string, s: Tracked, wanted: unknown): Promise<void> {
+  /** Checks the path once, then stores up to `chunks` chunks of what was appended (fewer when it ends sooner). */
+  async #readOnce(sessionId: string, s: Tracked, wanted: unknown, chunks: number): Promise<void> {
     const verdict = await checkPath(wanted);
     if (!verdict.ok) {
       // The path is logged only when it is one (a path is what the agent told every hook anyway).
@@ -139,45 +146,51 @@ export class TranscriptCapture {
     s.path = checked;
     const handle = await fsp.open(checked, OPEN_FLAGS);
     try {
-      const stat = await handle.stat();
-      if (!stat.isFile()) {
-        this.#warnOnce(sessionId, s, 'not-a-regular-file', 'transcript path refused', {
-          reason: 'not-a-regular-file',
-          path: checked,
-        });
-        return;
-      }
-      if (s.file !== null && (s.file.dev !== stat.dev || s.file.ino !== stat.ino)) this.#startOver(s);
-      if (stat.size < s.offset) this.#startOver(s);
-      s.file = { dev: stat.dev, ino: stat.ino };
-      const want = Math.min(stat.size - s.offset, this.#maxChunkBytes);
-      if (want <= 0) return;
-      const read = await readAt(handle, s.offset, want);
-      const lastNewline = read.lastIndexOf(NEWLINE);
-      // A line longer than a whole chunk would otherwise stall the capture for good: it is stored split.
-      const split = lastNewline < 0 && read.length === this.#maxChunkBytes;
-      const length = split ? read.length : lastNewline + 1;
-      if (length === 0) return;
-      const now = this.#clock.now();
-      // offset and length stay positions in the FILE (where the next read starts); a redacted chunk's
-      // stored bytes are shorter or longer than `length`, and info.redactions says why.
-      const redacted = this.#redaction?.jsonl(read.subarray(0, length));
-      const info: Record<string, number | boolean | string> = { offset: s.offset, length };
-      if (s.restarted) info.restarted = true;
-      if (split) info.splitLine = true;
-      if (redacted !== undefined && redacted.info !== null) info.redactions = redacted.info;
-      await this.#media.add(sessionId, {
-        kind: 'transcript',
-        bytes: redacted?.value ?? read.subarray(0, length),
-        startMs: now,
-        endMs: now,
-        info,
-      });
-      s.offset += length;
-      s.restarted = false;
+      for (let n = 0; n < chunks; n++) if (!(await this.#readChunk(sessionId, s, handle, checked))) return;
     } finally {
       await handle.close();
     }
+  }
+
+  /** Stores the next chunk of complete lines from the open transcript; false when there was none. */
+  async #readChunk(sessionId: string, s: Tracked, handle: fsp.FileHandle, checked: string): Promise<boolean> {
+    const stat = await handle.stat();
+    if (!stat.isFile()) {
+      this.#warnOnce(sessionId, s, 'not-a-regular-file', 'transcript path refused', {
+        reason: 'not-a-regular-file',
+        path: checked,
+      });
+      return false;
+    }
+    if (s.file !== null && (s.file.dev !== stat.dev || s.file.ino !== stat.ino)) this.#startOver(s);
+    if (stat.size < s.offset) this.#startOver(s);
+    s.file = { dev: stat.dev, ino: stat.ino };
+    const want = Math.min(stat.size - s.offset, this.#maxChunkBytes);
+    if (want <= 0) return false;
+    const read = await readAt(handle, s.offset, want);
+    const lastNewline = read.lastIndexOf(NEWLINE);
+    // A line longer than a whole chunk would otherwise stall the capture for good: it is stored split.
+    const split = lastNewline < 0 && read.length === this.#maxChunkBytes;
+    const length = split ? read.length : lastNewline + 1;
+    if (length === 0) return false;
+    const now = this.#clock.now();
+    // offset and length stay positions in the FILE (where the next read starts); a redacted chunk's
+    // stored bytes are shorter or longer than `length`, and info.redactions says why.
+    const redacted = this.#redaction?.jsonl(read.subarray(0, length));
+    const info: Record<string, number | boolean | string> = { offset: s.offset, length };
+    if (s.restarted) info.restarted = true;
+    if (split) info.splitLine = true;
+    if (redacted !== undefined && redacted.info !== null) info.redactions = redacted.info;
+    await this.#media.add(sessionId, {
+      kind: 'transcript',
+      bytes: redacted?.value ?? read.subarray(0, length),
+      startMs: now,
+      endMs: now,
+      info,
+    });
+    s.offset += length;
+    s.restarted = false;
+    return true;
   }
 
   /**

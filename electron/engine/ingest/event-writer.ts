@@ -9,6 +9,8 @@ import type { ClientKind } from '../../common/model/agent.ts';
 import { newId } from '../runtime/ids.ts';
 import type { OpenSession, SessionTracker } from '../sessions/session-tracker.ts';
 import { sealBytes } from '../vault/aead.ts';
+import { EventCrypto } from './event-crypto.ts';
+import type { SealedEvent } from './event-crypto.ts';
 import type { NormalizedEvent } from './normalize-event.ts';
 import { payloadAad, sessionMetaAad } from './payload-aad.ts';
 
@@ -25,7 +27,29 @@ export interface WrittenEvent {
   readonly seq: number;
 }
 
-const CLOSE_BRACE = Buffer.from('}');
+/** One event sequenced and serialized, not yet hashed, encrypted or written. */
+interface PreparedEvent {
+  readonly pending: PendingEvent;
+  readonly session: OpenSession;
+  /** The session's row, when this event opened it. */
+  readonly newSession: { readonly metaCt: Buffer } | null;
+  readonly eventId: string;
+  readonly seq: number;
+  readonly receivedAt: string;
+  /** The stored bytes: our metadata, then the bytes as received. */
+  readonly plain: Buffer;
+}
+
+/**
+ * A batch sequenced on the engine thread (session, seq, id, stored bytes) and waiting for its hashes and
+ * ciphertexts. Only `EventWriter.write` turns it into rows; until then the writer's sessions already
+ * count its sequence numbers, so no other batch may be prepared before this one is written or failed.
+ */
+export interface PreparedBatch {
+  readonly events: readonly PreparedEvent[];
+}
+
+const CLOSE_BRACE = 0x7d;
 const TOOL_END_KINDS = new Set(['PostToolUse', 'PostToolUseFailure']);
 
 /**
@@ -40,6 +64,9 @@ export class EventWriter implements OpenWindows {
   readonly #sessions: SessionTracker;
   readonly #toolStarts = new Map<string, number>();
   readonly #touched = new Map<string, { at: string; monoUs: number; count: number }>();
+  /** The last time stamp formatted, and its text: events of one burst mostly share their millisecond. */
+  #isoMs = Number.NaN;
+  #iso = '';
   /** Per session, the events since its last sealed window, as an incremental Merkle tree. */
   readonly #windows = new Map<string, { firstSeq: number; lastSeq: number; acc: MerkleAccumulator }>();
   readonly #insertEvent: Statement;
@@ -48,9 +75,10 @@ export class EventWriter implements OpenWindows {
   readonly #endSession: Statement;
   readonly #startTool: Statement;
   readonly #finishTool: Statement;
-  readonly #writeBatch: (batch: readonly PendingEvent[]) => WrittenEvent[];
+  readonly #writePrepared: (batch: PreparedBatch, sealed: readonly SealedEvent[]) => WrittenEvent[];
   readonly #skipSync: Statement;
   readonly #restoreSync: Statement;
+  #crypto: EventCrypto | null = null;
 
   constructor(db: Database, fieldKey: Buffer, sessions: SessionTracker) {
     this.#db = db;
@@ -87,9 +115,9 @@ export class EventWriter implements OpenWindows {
     const level = Number(db.pragma('synchronous', { simple: true }));
     this.#skipSync = db.prepare('PRAGMA synchronous = NORMAL');
     this.#restoreSync = db.prepare(`PRAGMA synchronous = ${String(level)}`);
-    this.#writeBatch = db.transaction((batch: readonly PendingEvent[]) => {
+    this.#writePrepared = db.transaction((batch: PreparedBatch, sealed: readonly SealedEvent[]) => {
       this.#touched.clear();
-      const written = batch.map((p) => this.#writeOne(p));
+      const written = batch.events.map((p, i) => this.#writeOne(p, mustBeSealed(sealed[i])));
       // One update per session per batch, not per event.
       for (const [id, t] of this.#touched) this.#touchSession.run(t.at, t.monoUs, t.count, id);
       this.#touched.clear();
@@ -98,14 +126,10 @@ export class EventWriter implements OpenWindows {
   }
 
   writeBatch(batch: readonly PendingEvent[]): WrittenEvent[] {
-    try {
-      return this.#writeBatch(batch);
-    } catch (cause) {
-      // The transaction rolled back: so must the in-memory sequence numbers, open sessions and windows.
-      this.#sessions.reload(this.#db);
-      this.#windows.clear();
-      throw storageError(cause);
-    }
+    return this.#rollingBack(() => {
+      const prepared = this.prepare(batch);
+      return this.#writePrepared(prepared, this.sealHere(prepared));
+    });
   }
 
   /**
@@ -114,9 +138,78 @@ export class EventWriter implements OpenWindows {
    * caller has flushed the write-ahead log: see WalSyncer for why that flush makes it as durable as FULL.
    */
   writeBatchUnsynced(batch: readonly PendingEvent[]): WrittenEvent[] {
+    return this.#unsynced(() => this.writeBatch(batch));
+  }
+
+  /**
+   * First half of a write: sequences the batch (sessions, seq, ids) and builds each event's stored
+   * bytes, in memory only. `write` (or, after a failure anywhere, the rollback) must follow before the
+   * next `prepare`: the sequence numbers are taken from here on.
+   */
+  prepare(batch: readonly PendingEvent[]): PreparedBatch {
+    return this.#rollingBack(() => ({ events: batch.map((p) => this.#prepareOne(p)) }));
+  }
+
+  /** Hashes and encrypts a prepared batch on this thread. */
+  sealHere(batch: PreparedBatch): SealedEvent[] {
+    return batch.events.map((p) => {
+      const digest = hash('sha256', p.plain, 'buffer');
+      return { digest, leaf: leafHash(digest), ct: sealBytes(this.#key, p.plain, payloadAad(p.eventId)) };
+    });
+  }
+
+  /**
+   * Starts the crypto worker now rather than at the first big batch: the daemon's threads and file
+   * descriptors are then what they will stay, and the first burst does not wait for a worker to boot.
+   */
+  startWorker(): void {
+    this.#crypto ??= new EventCrypto(this.#key);
+  }
+
+  /** Hashes and encrypts a prepared batch in a worker thread (EventCrypto); rejects if it cannot. */
+  sealElsewhere(batch: PreparedBatch): Promise<SealedEvent[]> {
+    this.#crypto ??= new EventCrypto(this.#key);
+    if (!this.#crypto.usable) return Promise.reject(new AevError('E_INTERNAL', 'the event crypto worker failed'));
+    return this.#crypto.seal(
+      batch.events.map((p) => p.plain),
+      batch.events.map((p) => p.eventId),
+    );
+  }
+
+  /** Whether `sealElsewhere` may be worth trying (no worker failure so far). */
+  get canSealElsewhere(): boolean {
+    return this.#crypto?.usable ?? true;
+  }
+
+  /**
+   * Second half: writes a prepared batch, with its hashes and ciphertexts, in one transaction (unsynced
+   * as `writeBatchUnsynced` when asked). On failure everything `prepare` took is rolled back too.
+   */
+  write(batch: PreparedBatch, sealed: readonly SealedEvent[], unsynced: boolean): WrittenEvent[] {
+    const run = (): WrittenEvent[] => this.#rollingBack(() => this.#writePrepared(batch, sealed));
+    return unsynced ? this.#unsynced(run) : run();
+  }
+
+  /** Ends the worker thread, if one was started. */
+  stopWorker(): void {
+    this.#crypto?.close();
+  }
+
+  #rollingBack<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (cause) {
+      // The transaction rolled back: so must the in-memory sequence numbers, open sessions and windows.
+      this.#sessions.reload(this.#db);
+      this.#windows.clear();
+      throw storageError(cause);
+    }
+  }
+
+  #unsynced<T>(work: () => T): T {
     this.#skipSync.run();
     try {
-      return this.writeBatch(batch);
+      return work();
     } finally {
       this.#restoreSync.run();
     }
@@ -139,10 +232,11 @@ export class EventWriter implements OpenWindows {
     this.#sessions.remove(session);
   }
 
-  #writeOne(p: PendingEvent): WrittenEvent {
+  #prepareOne(p: PendingEvent): PreparedEvent {
     const e = p.event;
-    const receivedAt = new Date(p.receivedAtMs).toISOString();
-    const session = this.#sessionFor(p, receivedAt);
+    const receivedAt = this.#isoTime(p.receivedAtMs);
+    const existing = this.#sessions.find(e.agent, e.agentSessionId);
+    const session = existing ?? this.#openSession(p);
     const seq = session.nextSeq;
     const eventId = newId('ev', p.receivedAtMs);
     // What is stored and sealed: our metadata, then the bytes exactly as received (no re-serialization,
@@ -165,19 +259,42 @@ export class EventWriter implements OpenWindows {
       transport: e.received.transport,
       salt: randomBytesFast(16).toString('base64url'),
     };
-    const plain = Buffer.concat([
-      Buffer.from(`{"meta":${JSON.stringify(meta)},"received":`, 'utf8'),
-      e.received.bytes,
-      CLOSE_BRACE,
-    ]);
-    const digest = hash('sha256', plain, 'buffer');
+    // Assembled in one buffer (not three concatenated): this runs for every event.
+    const head = `{"meta":${JSON.stringify(meta)},"received":`;
+    const headBytes = Buffer.byteLength(head, 'utf8');
+    const plain = Buffer.allocUnsafe(headBytes + e.received.bytes.length + 1);
+    plain.write(head, 0, 'utf8');
+    e.received.bytes.copy(plain, headBytes);
+    plain[plain.length - 1] = CLOSE_BRACE;
+    session.nextSeq = seq + 1;
+    session.lastEventAtMs = p.receivedAtMs;
+    session.lastEventMonoUs = p.receivedMonoUs;
+    // The next event of this agent session opens a new one (its row is ended in `#writeOne`).
+    if (e.kind === 'SessionEnd') this.#sessions.remove(session);
+    const newSession = existing === undefined ? { metaCt: this.#sessionMeta(p, session.id) } : null;
+    return { pending: p, session, newSession, eventId, seq, receivedAt, plain };
+  }
+
+  #writeOne(prepared: PreparedEvent, sealed: SealedEvent): WrittenEvent {
+    const { pending: p, session, eventId, seq, receivedAt, plain } = prepared;
+    const e = p.event;
+    if (prepared.newSession !== null) {
+      this.#insertSession.run(
+        session.id,
+        e.agent,
+        e.agentSessionId,
+        receivedAt,
+        receivedAt,
+        p.receivedMonoUs,
+        prepared.newSession.metaCt,
+      );
+    }
     const window = this.#windows.get(session.id) ?? { firstSeq: seq, lastSeq: seq - 1, acc: new MerkleAccumulator() };
     if (window.lastSeq === seq - 1) {
-      window.acc.append(leafHash(digest));
+      window.acc.append(sealed.leaf);
       window.lastSeq = seq;
       this.#windows.set(session.id, window);
     }
-    const ct = sealBytes(this.#key, plain, payloadAad(eventId));
     this.#insertEvent.run(
       eventId,
       session.id,
@@ -190,31 +307,37 @@ export class EventWriter implements OpenWindows {
       p.receivedMonoUs,
       p.client,
       e.terminalId,
-      digest,
+      sealed.digest,
       plain.length,
-      ct,
+      sealed.ct,
       e.redactions === null ? null : JSON.stringify(e.redactions),
     );
     const touched = this.#touched.get(session.id);
-    this.#touched.set(session.id, { at: receivedAt, monoUs: p.receivedMonoUs, count: (touched?.count ?? 0) + 1 });
-    session.nextSeq = seq + 1;
-    session.lastEventAtMs = p.receivedAtMs;
-    session.lastEventMonoUs = p.receivedMonoUs;
+    if (touched === undefined) this.#touched.set(session.id, { at: receivedAt, monoUs: p.receivedMonoUs, count: 1 });
+    else {
+      touched.at = receivedAt;
+      touched.monoUs = p.receivedMonoUs;
+      touched.count += 1;
+    }
     this.#pairToolCall(session.id, e, eventId, receivedAt, p.receivedMonoUs);
-    if (e.kind === 'SessionEnd') this.endSession(session, 'session-end', p.receivedAtMs);
+    if (e.kind === 'SessionEnd')
+      this.#endSession.run(new Date(p.receivedAtMs).toISOString(), 'session-end', session.id);
     return { eventId, sessionId: session.id, seq };
   }
 
-  #sessionFor(p: PendingEvent, receivedAt: string): OpenSession {
+  #isoTime(ms: number): string {
+    if (ms !== this.#isoMs) {
+      this.#iso = new Date(ms).toISOString();
+      this.#isoMs = ms;
+    }
+    return this.#iso;
+  }
+
+  /** A new session for the event's agent session, in memory (its row is written with the event). */
+  #openSession(p: PendingEvent): OpenSession {
     const e = p.event;
-    const existing = this.#sessions.find(e.agent, e.agentSessionId);
-    if (existing !== undefined) return existing;
-    const id = newId('s', p.receivedAtMs);
-    const meta = { cwd: e.payload.cwd ?? null, transcriptPath: e.payload.transcript_path ?? null };
-    const metaCt = sealBytes(this.#key, Buffer.from(JSON.stringify(meta), 'utf8'), sessionMetaAad(id));
-    this.#insertSession.run(id, e.agent, e.agentSessionId, receivedAt, receivedAt, p.receivedMonoUs, metaCt);
     const session: OpenSession = {
-      id,
+      id: newId('s', p.receivedAtMs),
       agent: e.agent,
       agentSessionId: e.agentSessionId,
       nextSeq: 1,
@@ -223,6 +346,12 @@ export class EventWriter implements OpenWindows {
     };
     this.#sessions.add(session);
     return session;
+  }
+
+  #sessionMeta(p: PendingEvent, sessionId: string): Buffer {
+    const e = p.event;
+    const meta = { cwd: e.payload.cwd ?? null, transcriptPath: e.payload.transcript_path ?? null };
+    return sealBytes(this.#key, Buffer.from(JSON.stringify(meta), 'utf8'), sessionMetaAad(sessionId));
   }
 
   #pairToolCall(sessionId: string, e: NormalizedEvent, eventId: string, at: string, monoUs: number): void {
@@ -241,6 +370,11 @@ export class EventWriter implements OpenWindows {
     const monoMs = startMono === undefined ? null : (monoUs - startMono) / 1000;
     this.#finishTool.run(sessionId, e.toolUseId, e.toolName ?? 'unknown', eventId, at, monoMs, outcome);
   }
+}
+
+function mustBeSealed(s: SealedEvent | undefined): SealedEvent {
+  if (s === undefined) throw new AevError('E_INTERNAL', 'an event of the batch was not hashed and encrypted');
+  return s;
 }
 
 /** A failed index write as a coded error: the disk is full, or the index failed (never a bare SQLite error). */

@@ -2,7 +2,8 @@ import { AevError } from '../../common/errors.ts';
 import type { ClientKind } from '../../common/model/agent.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { storageError } from './event-writer.ts';
-import type { EventWriter, PendingEvent, WrittenEvent } from './event-writer.ts';
+import type { EventWriter, PendingEvent, PreparedBatch, WrittenEvent } from './event-writer.ts';
+import type { SealedEvent } from './event-crypto.ts';
 import type { NormalizedEvent } from './normalize-event.ts';
 
 interface Waiter {
@@ -11,10 +12,26 @@ interface Waiter {
   readonly reject: (e: unknown) => void;
 }
 
-/** An event written to the index and waiting for the disk before it is acknowledged. */
+/**
+ * An event written to the index and waiting for the disk before it is acknowledged. It keeps only what
+ * the answer needs, not the event: a busy engine has thousands waiting, and the payloads (and the socket
+ * chunks their bytes are views of) are garbage from here on instead of surviving collection after
+ * collection until the flush ends.
+ */
 interface Committed {
-  readonly waiter: Waiter;
+  readonly resolve: (w: WrittenEvent) => void;
+  readonly reject: (e: unknown) => void;
+  readonly receivedAtMs: number;
   readonly written: WrittenEvent;
+}
+
+function committedOf(waiter: Waiter, written: WrittenEvent | undefined): Committed {
+  return {
+    resolve: waiter.resolve,
+    reject: waiter.reject,
+    receivedAtMs: waiter.pending.receivedAtMs,
+    written: mustHave(written),
+  };
 }
 
 /** What the queue needs from the index (IndexDurability) to acknowledge only durable events. */
@@ -37,6 +54,26 @@ const MAX_FLUSHES = 2;
  * engine writes fewer, bigger transactions.
  */
 const SMALL_BATCH = 8;
+/**
+ * While a flush is in flight, this many waiting events are committed at once instead of after it ends
+ * (they wait for the next flush all the same): the thread's work on them overlaps the disk's instead
+ * of following it. Fewer wait for the flush to end and join the batch that grows meanwhile.
+ */
+const COMMIT_AHEAD = 64;
+
+/**
+ * A batch at least this big is hashed and encrypted in a worker thread while this one reads and checks
+ * the next events (EventCrypto); a smaller one here, where the round trip would cost more than it saves.
+ */
+const SEAL_ELSEWHERE = 64;
+
+/** A batch sequenced and sent to the worker, to be written when it comes back (or by `drain`). */
+interface Sealing {
+  readonly batch: readonly Waiter[];
+  readonly prepared: PreparedBatch;
+  /** Written already (the worker answered, or drain did not wait for it). */
+  taken: boolean;
+}
 
 /** A flush of the log in flight, and the events committed before it started that it makes durable. */
 interface Flush {
@@ -63,6 +100,8 @@ export class IngestQueue {
   #unsynced: Committed[] = [];
   /** Flushes in flight, oldest first. */
   #flushes: Flush[] = [];
+  /** The batch in the worker; nothing else is committed until it is (its sequence numbers are taken). */
+  #sealing: Sealing | null = null;
   #scheduled = false;
   #waitingForHold = false;
   #closed = false;
@@ -104,6 +143,10 @@ export class IngestQueue {
    */
   drain(): void {
     this.#closed = true;
+    // The batch in the worker goes first (its sequence numbers come before the queue's), sealed here.
+    const sealing = this.#sealing;
+    if (sealing !== null) this.#writeSealed(sealing, null);
+    this.#writer.stopWorker();
     while (this.#queue.length > 0) this.#commitNext();
     const waiting = [...this.#flushes.flatMap((f) => f.covered.splice(0)), ...this.#unsynced.splice(0)];
     if (waiting.length === 0) return;
@@ -127,10 +170,15 @@ export class IngestQueue {
   }
 
   #flush(): void {
-    if (this.#closed || this.#queue.length === 0) return;
+    if (this.#closed) return;
+    // Events committed ahead while the last flush was in flight: their flush starts now.
+    if (this.#flushes.length === 0) this.#startSync();
+    if (this.#queue.length === 0 || this.#sealing !== null) return;
     const inFlight = this.#flushes.length;
-    // Otherwise arrivals gather and are committed together when a flush ends (see SMALL_BATCH).
-    if (inFlight >= MAX_FLUSHES || (inFlight > 0 && this.#queue.length > SMALL_BATCH)) return;
+    // A small batch beside a flush in flight gets a flush of its own (see SMALL_BATCH); a big one is
+    // committed ahead and waits for the next flush (COMMIT_AHEAD); a middling one waits and grows.
+    const beside = inFlight === 0 || (inFlight < MAX_FLUSHES && this.#queue.length <= SMALL_BATCH);
+    if (!beside && this.#queue.length < COMMIT_AHEAD) return;
     const held = this.#durability.commitsHeld;
     if (held !== null) {
       this.#waitingForHold = true;
@@ -141,16 +189,77 @@ export class IngestQueue {
       return;
     }
     this.#commitNext();
-    this.#startSync();
+    if (beside) this.#startSync();
     if (this.#queue.length > 0) this.#schedule();
   }
 
-  /** Commits the next batch; what cannot be written is refused at once, the rest waits for the disk. */
+  /**
+   * Commits the next batch; what cannot be written is refused at once, the rest waits for the disk. A
+   * big batch is sequenced now, hashed and encrypted in the worker, and committed when it comes back.
+   */
   #commitNext(): void {
     const batch = this.#queue.splice(0, MAX_BATCH);
-    const committed = this.#commit(batch);
+    if (this.#closed || !this.#durability.deferred || batch.length < SEAL_ELSEWHERE || !this.#writer.canSealElsewhere) {
+      this.#committed(this.#commit(batch));
+      return;
+    }
+    let prepared: PreparedBatch;
+    try {
+      prepared = this.#writer.prepare(batch.map((w) => w.pending));
+    } catch {
+      // Rolled back already; the one-by-one path finds the event that cannot be written.
+      this.#committed(this.#commit(batch));
+      return;
+    }
+    const sealing: Sealing = { batch, prepared, taken: false };
+    this.#sealing = sealing;
+    this.#writer.sealElsewhere(prepared).then(
+      (sealed) => {
+        this.#sealed(sealing, sealed);
+      },
+      () => {
+        // The worker failed (it is not used again): the same work on this thread.
+        this.#sealed(sealing, null);
+      },
+    );
+  }
+
+  #committed(committed: Committed[]): void {
     if (this.#durability.deferred) this.#unsynced.push(...committed);
     else this.#acknowledge(committed);
+  }
+
+  /** The worker answered: write the batch (after any log restart), then carry on with the queue. */
+  #sealed(sealing: Sealing, sealed: readonly SealedEvent[] | null): void {
+    if (sealing.taken) return;
+    const held = this.#durability.commitsHeld;
+    if (held !== null) {
+      void held.then(() => {
+        this.#sealed(sealing, sealed);
+      });
+      return;
+    }
+    this.#writeSealed(sealing, sealed);
+    this.#flush();
+  }
+
+  /** Writes the batch from the worker (hashed and encrypted here when `sealed` is null). */
+  #writeSealed(sealing: Sealing, sealed: readonly SealedEvent[] | null): void {
+    sealing.taken = true;
+    this.#sealing = null;
+    let committed: Committed[];
+    try {
+      const written = this.#writer.write(
+        sealing.prepared,
+        sealed ?? this.#writer.sealHere(sealing.prepared),
+        this.#durability.deferred,
+      );
+      committed = sealing.batch.map((waiter, i) => committedOf(waiter, written[i]));
+    } catch (error) {
+      // Rolled back, sequence numbers included: the events are written again as any failed batch is.
+      committed = this.#retryOneByOne(sealing.batch, error);
+    }
+    this.#committed(committed);
   }
 
   #commit(batch: readonly Waiter[]): Committed[] {
@@ -160,23 +269,31 @@ export class IngestQueue {
     try {
       written = write(batch.map((w) => w.pending));
     } catch (error) {
-      if (batch.length === 1) {
-        for (const w of batch) w.reject(error);
-        return [];
-      }
-      // One event that cannot be written must not fail the others that shared its transaction: write
-      // them one by one (the writer rolled its state back), so only the bad one is refused.
-      const committed: Committed[] = [];
-      for (const waiter of batch) {
-        try {
-          committed.push({ waiter, written: mustHave(write([waiter.pending])[0]) });
-        } catch (single) {
-          waiter.reject(single);
-        }
-      }
-      return committed;
+      return this.#retryOneByOne(batch, error);
     }
-    return batch.map((waiter, i) => ({ waiter, written: mustHave(written[i]) }));
+    return batch.map((waiter, i) => committedOf(waiter, written[i]));
+  }
+
+  /**
+   * One event that cannot be written must not fail the others that shared its transaction: they are
+   * written one by one (the writer rolled its state back), so only the bad one is refused.
+   */
+  #retryOneByOne(batch: readonly Waiter[], error: unknown): Committed[] {
+    if (batch.length === 1) {
+      for (const w of batch) w.reject(error);
+      return [];
+    }
+    const write = (b: readonly PendingEvent[]): WrittenEvent[] =>
+      this.#durability.deferred ? this.#writer.writeBatchUnsynced(b) : this.#writer.writeBatch(b);
+    const committed: Committed[] = [];
+    for (const waiter of batch) {
+      try {
+        committed.push(committedOf(waiter, write([waiter.pending])[0]));
+      } catch (single) {
+        waiter.reject(single);
+      }
+    }
+    return committed;
   }
 
   /** Starts a flush for everything committed and not yet covered by one. */
@@ -214,8 +331,8 @@ export class IngestQueue {
   #acknowledge(committed: readonly Committed[]): void {
     if (committed.length === 0) return;
     this.#written += committed.length;
-    this.#lastEventAtMs = committed.at(-1)?.waiter.pending.receivedAtMs ?? this.#lastEventAtMs;
-    for (const c of committed) c.waiter.resolve(c.written);
+    this.#lastEventAtMs = committed.at(-1)?.receivedAtMs ?? this.#lastEventAtMs;
+    for (const c of committed) c.resolve(c.written);
   }
 
   /**
@@ -224,7 +341,7 @@ export class IngestQueue {
    */
   #fail(committed: readonly Committed[], error: unknown): void {
     const coded = storageError(error);
-    for (const c of committed) c.waiter.reject(coded);
+    for (const c of committed) c.reject(coded);
   }
 }
 

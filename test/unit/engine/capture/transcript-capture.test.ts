@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CaptureSessions } from '../../../../electron/engine/capture/capture-sessions.ts';
 import { TranscriptCapture } from '../../../../electron/engine/capture/transcript-capture.ts';
 import { systemClock } from '../../../../electron/engine/runtime/clock.ts';
@@ -101,6 +102,32 @@ describe('TranscriptCapture', () => {
     expect(f.media.list(f.sessionId)).toEqual([]); // nothing is read while the caller runs
     await tc.flush();
     expect(infos().map((i) => i.offset)).toEqual([0, size, 2 * size]);
+  });
+
+  it('checks the path and opens the file once for a burst of events, not once per event', async () => {
+    // A busy agent's events come faster than a read ends; a check per event cost the engine thread more
+    // than storing the event (docs/performance.md). The spies only count the real calls.
+    const lstat = vi.spyOn(fsp, 'lstat');
+    const open = vi.spyOn(fsp, 'open');
+    try {
+      const { tc, logger } = capture();
+      fs.writeFileSync(transcript, line(1) + line(2));
+      for (let i = 0; i < 50; i++) tc.onEvent(f.sessionId, transcript);
+      await tc.flush();
+      // The vault opens its own object files: only opens of the transcript count here.
+      const opensOf = (p: string): number => open.mock.calls.filter((c) => c[0] === p).length;
+      expect(lstat).toHaveBeenCalledTimes(1);
+      expect(opensOf(transcript)).toBe(1);
+      expect(Buffer.concat(await f.contents('transcript')).toString('utf8')).toBe(line(1) + line(2));
+      const missing = path.join(f.dir, 'missing.jsonl');
+      for (let i = 0; i < 50; i++) tc.onEvent(f.sessionId, missing);
+      await tc.flush();
+      expect(lstat).toHaveBeenCalledTimes(2);
+      expect(logger.lines.filter((l) => l.level === 'warn' && l.fields?.reason === 'missing')).toHaveLength(1);
+    } finally {
+      lstat.mockRestore();
+      open.mockRestore();
+    }
   });
 
   it('starts over at 0, marked restarted, when the file shrinks or the path changes', async () => {
