@@ -56,11 +56,18 @@ export async function startBenchDaemon(extraEnv: Record<string, string> = {}): P
 }
 
 /**
- * Spawns `aev daemon --quiet` and resolves once it says it is ready. With 'pipe', the last few KB of its
+ * Spawns `aev daemon --quiet` (with `nodeArgs` for node itself) and resolves once it says it is ready. With 'pipe', the last few KB of its
  * stderr are kept and named when it exits before that.
  */
-export async function spawnReadyDaemon(env: NodeJS.ProcessEnv, stderr: 'inherit' | 'pipe'): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [AEV, 'daemon', '--quiet'], { env, stdio: ['ignore', 'pipe', stderr] });
+export async function spawnReadyDaemon(
+  env: NodeJS.ProcessEnv,
+  stderr: 'inherit' | 'pipe',
+  nodeArgs: readonly string[] = [],
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, AEV, 'daemon', '--quiet'], {
+    env,
+    stdio: ['ignore', 'pipe', stderr],
+  });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-4000);

@@ -8,7 +8,9 @@
 //
 // --seconds defaults to AEV_SOAK_SECONDS, else 1800 (the 30-minute run); CI runs it for 60 s through
 // test/integration/faults/soak.test.ts. Checks: no fd growth beyond --max-fd-growth (default 8) after
-// warm-up, RSS growth after warm-up under --max-rss-growth-mb (default 50), status unsealedEvents 0,
+// warm-up, RSS growth after warm-up under --max-rss-growth-mb (default 50), growth of the live JS heap
+// after full collections (V8's --trace-gc, set for the daemon) under --max-heap-growth-mb (default 20),
+// status unsealedEvents 0,
 // every acknowledged event stored, verify without failures (time-stamps off here: pending allowed).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,6 +25,7 @@ import { spawnReadyDaemon } from './bench-daemon.ts';
 import { machineLine } from './bench-table.ts';
 import { startBenchXvfb } from './bench-xvfb.ts';
 import type { BenchXvfb } from './bench-xvfb.ts';
+import { followGcTrace } from './soak/gc-trace.ts';
 import { growthAfter, sampleProcess } from './soak/proc-sampler.ts';
 import type { ProcSample } from './soak/proc-sampler.ts';
 
@@ -37,6 +40,7 @@ const { values } = parseArgs({
     screen: { type: 'string', default: 'auto' },
     'max-fd-growth': { type: 'string', default: '8' },
     'max-rss-growth-mb': { type: 'string', default: '50' },
+    'max-heap-growth-mb': { type: 'string', default: '20' },
     'from-source': { type: 'boolean', default: false },
     json: { type: 'string' },
   },
@@ -47,6 +51,7 @@ const AGENTS = Number(values.agents);
 const SAMPLE_MS = Number(values['sample-ms']);
 const MAX_FD_GROWTH = Number(values['max-fd-growth']);
 const MAX_RSS_GROWTH_KIB = Number(values['max-rss-growth-mb']) * 1024;
+const MAX_HEAP_GROWTH_MIB = Number(values['max-heap-growth-mb']);
 // Warm-up: V8's heap, SQLite's page cache and ffmpeg's pipes settle in the first part of a run.
 const WARMUP_S = Math.min(120, Math.max(10, SECONDS * 0.25));
 
@@ -95,6 +100,25 @@ async function status(socketPath: string): Promise<EngineStatus> {
   }
 }
 
+/**
+ * Growth of the live JS heap after warm-up: the highest figure in the last quarter of the run minus the
+ * lowest in the quarter after warm-up (one full collection's figure moves by a few MiB either way).
+ */
+function liveHeapGrowth(
+  samples: readonly ProcSample[],
+  heap: readonly (number | null)[],
+  fromS: number,
+): number | null {
+  const end = samples.at(-1)?.atS ?? 0;
+  const span = end - fromS;
+  const pick = (lo: number, hi: number): number[] =>
+    samples.flatMap((s, i) => (s.atS >= lo && s.atS <= hi && typeof heap[i] === 'number' ? [heap[i]] : []));
+  const early = pick(fromS, fromS + span / 4);
+  const late = pick(end - span / 4, end);
+  if (early.length === 0 || late.length === 0) return null;
+  return Math.max(...late) - Math.min(...early);
+}
+
 async function main(): Promise<number> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aev-soak-'));
   const dataRoot = path.join(tmp, 'data');
@@ -120,19 +144,25 @@ async function main(): Promise<number> {
     `soak: ${SECONDS} s, ${AGENTS} agents, screen ${x === null ? 'off (no Xvfb/ffmpeg)' : `on ${x.display}`}`,
   );
   console.log(`machine: ${machineLine()}`);
-  const daemon = await spawnReadyDaemon(env, 'pipe');
+  // --trace-gc: the live JS heap after each full collection (gc-trace.ts), what tells a leak from pages kept.
+  const daemon = await spawnReadyDaemon(env, 'pipe', ['--trace-gc']);
   const pid = daemon.pid ?? 0;
+  if (daemon.stdout === null) throw new Error('the daemon has no stdout pipe');
+  const gc = followGcTrace(daemon.stdout);
+  const heap: (number | null)[] = [gc.liveMiB()];
   const socketPath = runtimePaths(dataRoot).socketPath;
   const acked = { n: 0, lost: [] as string[] };
   const started = Date.now();
   const samples: ProcSample[] = [sampleProcess(pid, 0, 0)];
   const sampler = setInterval(() => {
     samples.push(sampleProcess(pid, (Date.now() - started) / 1000, acked.n));
+    heap.push(gc.liveMiB());
   }, SAMPLE_MS);
   const endAt = started + SECONDS * 1000;
   await Promise.all(Array.from({ length: AGENTS }, (_, n) => agent(socketPath, n, endAt, acked)));
   clearInterval(sampler);
   samples.push(sampleProcess(pid, (Date.now() - started) / 1000, acked.n));
+  heap.push(gc.liveMiB());
 
   // Every window sealed: wait for the last one to close (one window length plus sealing time).
   let final = await status(socketPath);
@@ -155,11 +185,14 @@ async function main(): Promise<number> {
   });
 
   const growth = growthAfter(samples, WARMUP_S);
-  console.log('   t (s)   RSS (MiB)   fds   events acked');
-  for (const s of samples)
+  const heapGrowth = liveHeapGrowth(samples, heap, growth.baseline.atS);
+  console.log('   t (s)   RSS (MiB)   JS heap live (MiB)   fds   events acked');
+  samples.forEach((s, i) => {
+    const live = heap[i];
     console.log(
-      `${s.atS.toFixed(1).padStart(8)}  ${(s.rssKiB / 1024).toFixed(1).padStart(10)}  ${String(s.fds).padStart(4)}  ${String(s.acked).padStart(13)}`,
+      `${s.atS.toFixed(1).padStart(8)}  ${(s.rssKiB / 1024).toFixed(1).padStart(10)}  ${(live === null || live === undefined ? '—' : live.toFixed(1)).padStart(19)}  ${String(s.fds).padStart(4)}  ${String(s.acked).padStart(13)}`,
     );
+  });
   const failures = report.items.filter((i) => i.status === 'fail');
   const checks = [
     {
@@ -171,6 +204,12 @@ async function main(): Promise<number> {
       name: 'RSS growth after warm-up',
       ok: growth.rssGrowthKiB < MAX_RSS_GROWTH_KIB,
       value: `${(growth.rssGrowthKiB / 1024).toFixed(1)} MiB (< ${MAX_RSS_GROWTH_KIB / 1024})`,
+    },
+    {
+      name: `JS heap live after full GC, growth after warm-up (${gc.fullCollections()} full collections)`,
+      // A short run may see no full collection after warm-up: not judged then; a long one must.
+      ok: heapGrowth === null ? SECONDS < 600 : heapGrowth < MAX_HEAP_GROWTH_MIB,
+      value: `${heapGrowth === null ? 'no full collection traced' : `${heapGrowth.toFixed(1)} MiB`} (< ${MAX_HEAP_GROWTH_MIB})`,
     },
     {
       name: 'unsealed events at the end',
@@ -194,7 +233,7 @@ async function main(): Promise<number> {
   for (const f of failures.slice(0, 10)) console.log(`  verify: ${JSON.stringify(f)}`);
   for (const l of acked.lost.slice(0, 10)) console.log(`  refused: ${l}`);
   if (values.json !== undefined) {
-    const out = { seconds: SECONDS, agents: AGENTS, screen: x !== null, samples, growth, checks, final };
+    const out = { seconds: SECONDS, agents: AGENTS, screen: x !== null, samples, heap, growth, checks, final };
     fs.writeFileSync(values.json, `${JSON.stringify(out, null, 2)}\n`);
   }
   fs.rmSync(tmp, { recursive: true, force: true });

@@ -45,6 +45,8 @@ import { RetentionService } from './retention/retention-service.ts';
 import { SessionTracker } from './sessions/session-tracker.ts';
 import { MediaRedaction } from './redact/media-redaction.ts';
 import { createRedactor } from './redact/redaction-config.ts';
+import { readPreviousRedaction, writeRunRedaction } from './redact/redaction-run-file.ts';
+import { redactionStatement } from './redact/redaction-statement.ts';
 import { RedactionStats } from './redact/redaction-stats.ts';
 import { createVault, openVault, vaultExists } from './vault/vault.ts';
 import type { Vault } from './vault/vault.ts';
@@ -132,6 +134,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
       stills: running.stills?.status() ?? null,
       storage: storage.status(),
       redaction: running.redaction.status(),
+      retention: { auto: config.retention.auto, firstAutoPurge: running.retention.firstAutoPurge },
     };
   };
 
@@ -177,6 +180,10 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
         const sessions = new SessionTracker();
         sessions.load(db);
         const writer = new EventWriter(db, fieldKey, sessions);
+        writer.startWorker();
+        undo.push(() => {
+          writer.stopWorker();
+        });
         const seal = await SealService.open(
           db,
           vault,
@@ -186,6 +193,8 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           logger,
           writer,
         );
+        // What the previous run received and left unsealed is sealed under ITS redaction (docs/redaction.md).
+        seal.sealer.redaction = readPreviousRedaction(paths.dataRoot);
         recordMissedEvents(paths.missedEventsPath, db, seal.sealer, logger);
         if (previousStopUnclean)
           seal.recoverAfterUncleanStop(
@@ -202,6 +211,10 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
         const leftOpen = captureSessions.leftOpen();
         for (const s of leftOpen) captureSessions.end(s.id, 'daemon-stopped', clock.now());
         if (leftOpen.length > 0) seal.sealer.sealDue();
+        // From here on, what is sealed was received under this run's redaction: on record before any of it.
+        const redactionInForce = redactionStatement(config.redaction);
+        writeRunRedaction(paths.dataRoot, redactionInForce);
+        seal.sealer.redaction = redactionInForce;
         const media = new MediaStore(db, vault.objects, clock);
         const redaction = new RedactionStats(db, redactor);
         const mediaRedaction =
@@ -267,12 +280,15 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           serverName: `aev/${AEV_VERSION}`,
           async ingest(event, client, received) {
             const normalized = normalizeEvent(event, received, redactor);
+            // Only these two outlive the write: the payload need not wait for the disk (docs/performance.md).
+            const { kind } = normalized;
+            const transcriptPath = normalized.payload.transcript_path;
             const written = await storage.track(() => queue.submit(normalized, client));
             // Media of the same moment, after the ack is decided and without delaying it (invariant I7).
             if (switcher.recording) {
-              transcripts.onEvent(written.sessionId, normalized.payload.transcript_path);
-              if (normalized.kind === 'PreToolUse' || normalized.kind === 'PostToolUse')
-                stills?.onToolEvent(written.sessionId, written.seq, normalized.kind);
+              transcripts.onEvent(written.sessionId, transcriptPath);
+              if (kind === 'PreToolUse' || kind === 'PostToolUse')
+                stills?.onToolEvent(written.sessionId, written.seq, kind);
             }
             return { ...written, recording: switcher.recording };
           },

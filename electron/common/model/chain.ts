@@ -52,6 +52,24 @@ export type EventsSummary = ItemsSummary;
 /** Leaves: SHA-256 of each media item's canonical descriptor (electron/common/model/media.ts). */
 export type MediaSummary = ItemsSummary;
 
+/**
+ * The secret redaction in force when a window's content was taken in (docs/redaction.md "On the chain"):
+ * whether it was on, the built-in set's version, which built-ins were left out, the custom patterns' ids
+ * (never their sources), and `sha256`, a fingerprint of the whole configuration including those sources,
+ * so a setting can be matched to a record without the record revealing it.
+ */
+export interface RedactionStatement {
+  readonly enabled: boolean;
+  /** The built-in pattern set (`v1`); null when redaction is off. */
+  readonly builtin: string | null;
+  /** Built-in pattern ids left out (settings.json `redaction.disable`). */
+  readonly disabled: readonly string[];
+  /** Custom pattern ids, in the order they run. */
+  readonly custom: readonly string[];
+  /** Hex SHA-256 of the canonical configuration (docs/redaction.md gives its exact form). */
+  readonly sha256: string;
+}
+
 export interface ChainRecordBody {
   readonly v: 1;
   readonly kind: ChainRecordKind;
@@ -77,4 +95,9 @@ export interface ChainRecordBody {
   readonly final: boolean;
   /** Only on `kind: "tombstone"` (absent from window and gap records, whose bytes stay as they were). */
   readonly purge?: PurgeSummary;
+  /**
+   * Only on `kind: "window"` records of agent and terminal sessions (the content redaction applies to);
+   * absent from records sealed before the engine recorded it, and where the configuration is not known.
+   */
+  readonly redaction?: RedactionStatement;
 }

@@ -53,6 +53,19 @@ export interface RedactionStatus {
   readonly mediaByPattern: readonly RedactionCount[];
 }
 
+/**
+ * The first automatic purge since the engine started (docs/retention.md "Telling the user"): the tray
+ * announces it once, so content deleted by the policy never goes unnoticed; later daily runs are logged.
+ */
+export interface AutoPurgeStatus {
+  /** When the run that purged started. */
+  readonly at: string;
+  readonly sessions: number;
+  /** Plaintext bytes deleted. */
+  readonly bytes: number;
+  readonly policyDays: number;
+}
+
 export interface EngineStatus {
   readonly version: string;
   readonly pid: number;
@@ -75,6 +88,8 @@ export interface EngineStatus {
   readonly screen: ScreenStatus;
   readonly storage: StorageStatus;
   readonly redaction: RedactionStatus;
+  /** Retention as the tray needs it; absent from engines older than this field (the app may talk to one). */
+  readonly retention?: { readonly auto: boolean; readonly firstAutoPurge: AutoPurgeStatus | null };
   /** Stills at tool calls; null when screen capture is off. */
   readonly stills: {
     readonly taken: number;

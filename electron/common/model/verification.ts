@@ -35,6 +35,8 @@ export const VERIFY_CODES = [
   // …and a tombstone that does not match what it claims to have deleted, or one the index knows of but the chain lacks
   'PURGE_MISMATCH',
   'TOMBSTONE_MISSING',
+  // secret redaction (docs/redaction.md "On the chain"): what was in force, a fact reported as a pass
+  'REDACTION',
   // evidence bundles (docs/bundle-format.md): the container…
   'BUNDLE_DECRYPT',
   'ARCHIVE_HEADER',

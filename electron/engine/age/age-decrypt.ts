@@ -31,7 +31,8 @@ export function parseIdentityFile(text: string): AgeIdentity[] {
  * Decrypts an age v1 file streamed in pieces of any size, yielding the plaintext chunk by chunk, each
  * authenticated before it is yielded (age-encryption.org/v1). Errors: E_AGE_FORMAT (not a well-formed
  * age file), E_AGE_NO_IDENTITY (none of `identities` is a recipient), E_AGE_AUTH (the header or a chunk
- * was changed, or the file is cut short or has bytes after its end).
+ * was changed, or the file is cut short or has bytes after its end). No piece of `source` is used
+ * after the next one is asked for, so a source may read every piece into the same few buffers.
  */
 export async function* ageDecrypt(
   source: AsyncIterable<Uint8Array>,
@@ -39,13 +40,16 @@ export async function* ageDecrypt(
 ): AsyncGenerator<Buffer> {
   const iterator = source[Symbol.asyncIterator]();
   try {
-    let head = Buffer.alloc(0);
+    let head: Buffer = Buffer.alloc(0);
     let header: ParsedHeader | null = null;
     while (header === null) {
       const next = await iterator.next();
       if (next.done === true) throw new AevError('E_AGE_FORMAT', 'the file ends inside its age header');
-      head = Buffer.concat([head, next.value]);
+      // The first piece is used in place (usually a large read holding the whole header); what must
+      // outlive it is copied before the next piece is asked for (see the source contract above).
+      head = head.length === 0 ? asBuffer(next.value) : Buffer.concat([head, next.value]);
       header = parseHeader(head);
+      if (header === null) head = Buffer.from(head);
     }
     const fileKey = unwrapFileKey(header.stanzas, identities);
     if (fileKey === null)
@@ -55,6 +59,7 @@ export async function* ageDecrypt(
       );
     checkHeaderMac(header, fileKey);
     let rest = head.subarray(header.size);
+    if (rest.length < PAYLOAD_NONCE_BYTES) rest = Buffer.from(rest);
     while (rest.length < PAYLOAD_NONCE_BYTES) {
       const next = await iterator.next();
       if (next.done === true) throw new AevError('E_AGE_AUTH', 'the file ends before its payload nonce');
@@ -75,4 +80,9 @@ export async function* ageDecrypt(
   } finally {
     await iterator.return?.();
   }
+}
+
+/** The same bytes as a Buffer, without copying. */
+function asBuffer(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { AevError } from '../../common/errors.ts';
+import { assertNotPurged } from '../retention/purged-session.ts';
 import type { MediaStore } from './media-store.ts';
 
 interface FragmentRow {
@@ -43,6 +44,8 @@ export function readVideo(
   toMs: number,
 ): VideoRange {
   if (!(toMs > fromMs)) throw new AevError('E_USAGE', 'the video range must end after it starts');
+  // Before any fragment is read: a purged recording answers E_PURGED, not a missing object (docs/retention.md).
+  assertNotPurged(db, recording, 'played back (its screen recording)');
   const rows = db
     .prepare<[string], FragmentRow>(
       "SELECT seq, start_ms, end_ms, descriptor FROM media WHERE session_id = ? AND kind = 'video-fragment' ORDER BY seq",

@@ -3,6 +3,7 @@ import { AevError } from '../../common/errors.ts';
 import type { SessionKind } from '../../common/model/media.ts';
 import type { StillAnswer, TerminalCast, VideoIndex, VideoInitSpan } from '../../common/protocol/control-answers.ts';
 import type { MediaStore } from '../capture/media-store.ts';
+import { assertNotPurged } from '../retention/purged-session.ts';
 
 // Answers are single JSON lines; a cast beyond this is cut at a line boundary and says so.
 const MAX_CAST_BYTES = 32 * 1024 * 1024;
@@ -78,6 +79,7 @@ export class MediaReads {
   /** The terminal session's asciicast v2: its chunks concatenated in seq order are the .cast file. */
   async terminalCast(session: string): Promise<TerminalCast> {
     const startedAt = this.#session(session, 'terminal');
+    assertNotPurged(this.#db, session, 'shown (its terminal output)');
     const parts: Buffer[] = [];
     let size = 0;
     let truncated = false;
@@ -96,6 +98,7 @@ export class MediaReads {
   /** The still taken at event `event` (its seq) of agent session `session`, or null when none was. */
   async still(session: string, event: number): Promise<StillAnswer> {
     this.#session(session, 'agent');
+    assertNotPurged(this.#db, session, 'shown (its stills)');
     const found = this.#rows(session, "kind = 'still'").find((r) => infoOf(r).event === event);
     if (found === undefined) return { session, event, still: null };
     const info = infoOf(found);

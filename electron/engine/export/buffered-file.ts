@@ -3,8 +3,8 @@ import type { FileHandle } from 'node:fs/promises';
 /** Output is written in blocks this large: few system calls, and a whole block per thread-pool trip. */
 const BLOCK_BYTES = 4 * 1024 * 1024;
 /**
- * Written data is made durable (fdatasync) every this many bytes while the export goes on, so the disk
- * writes back during the work instead of all at the final fsync; also bounds the dirty pages one export holds.
+ * Every this many bytes a datasync is started beside the writes (never in their way), so the disk writes
+ * back during the work instead of all at the final fsync; also bounds the dirty pages one export holds.
  */
 const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
 
@@ -19,6 +19,8 @@ export class BufferedFileWriter {
   #spare = Buffer.allocUnsafe(BLOCK_BYTES);
   #fill = 0;
   #inflight: Promise<void> = Promise.resolve();
+  /** The background datasync, if one runs; at most one at a time. */
+  #syncing: Promise<void> | null = null;
   #unsynced = 0;
   /** Bytes handed to the file so far (written or in flight). */
   written = 0;
@@ -38,16 +40,21 @@ export class BufferedFileWriter {
     }
   }
 
-  /** Writes what is buffered and waits for every write; then fsyncs the file. */
+  /**
+   * Writes what is buffered and waits for every write; then fsyncs the file. A background datasync that
+   * failed fails here: its error is the file's (the kernel reports a lost write-back once).
+   */
   async close(): Promise<void> {
     await this.#handOff();
     await this.#inflight;
+    await this.#syncing;
     await this.#handle.sync();
   }
 
-  /** Waits for the write in flight, ignoring its outcome (the caller is giving up). */
+  /** Waits for the write and sync in flight, ignoring their outcome (the caller is giving up). */
   async settle(): Promise<void> {
     await this.#inflight.catch(() => undefined);
+    await this.#syncing?.catch(() => undefined);
   }
 
   async #handOff(): Promise<void> {
@@ -66,9 +73,18 @@ export class BufferedFileWriter {
     let off = 0;
     while (off < buf.length) off += (await this.#handle.write(buf, off, buf.length - off)).bytesWritten;
     this.#unsynced += buf.length;
-    if (this.#unsynced >= SYNC_EVERY_BYTES) {
+    // Not awaited: the next blocks are encrypted and written while this one syncs (a write waiting for
+    // the sync stalled the whole export for the disk's time). One sync at a time; close() waits for it.
+    if (this.#unsynced >= SYNC_EVERY_BYTES && this.#syncing === null) {
       this.#unsynced = 0;
-      await this.#handle.datasync();
+      const syncing = this.#handle.datasync();
+      this.#syncing = syncing;
+      syncing.then(
+        () => {
+          if (this.#syncing === syncing) this.#syncing = null;
+        },
+        () => undefined, // kept in #syncing: close() rethrows it
+      );
     }
   }
 }

@@ -14,15 +14,17 @@ import type { ClipEvent } from './clip-events.ts';
 import { remuxClip } from './clip-remux.ts';
 import { clipDurationMs, clipTimeAt, planClipVideo, videoItem } from './clip-video.ts';
 import type { ClipVideoPlan, VideoItem } from './clip-video.ts';
+import { readAhead } from './read-ahead.ts';
 import { reportHtml } from './report-html.ts';
+import type { StreamedContent } from './ustar-writer.ts';
 import type { ReportSession, ReportStill, ReportToken } from './report-html.ts';
 
 /** Stills embedded in report.html up to this many bytes in all; later ones are linked by path. */
 const STILLS_EMBED_BYTES = 48 * 1024 * 1024;
 
 export interface ClipFiles {
-  /** The files for people, in the order they go into the archive. */
-  readonly files: readonly { readonly path: string; readonly bytes: Buffer }[];
+  /** The files for people, in the order they go into the archive (report.html made as it is archived). */
+  readonly files: readonly { readonly path: string; readonly bytes: Buffer | StreamedContent }[];
   readonly manifest: BundleClip;
   /** Why there is no clip.mp4, when there is none. */
   readonly videoNote: string | null;
@@ -94,7 +96,7 @@ export class ClipCollector {
   }
 
   async finish(o: ClipFinish): Promise<ClipFiles> {
-    const files: { path: string; bytes: Buffer }[] = [];
+    const files: { path: string; bytes: Buffer | StreamedContent }[] = [];
     const fromMs = Date.parse(o.selection.range.from);
     const toMs = Date.parse(o.selection.range.to);
     const plan = planClipVideo(this.#video, { fromMs, toMs });
@@ -140,7 +142,7 @@ export class ClipCollector {
       uncovered: o.uncovered,
       clip: { video: video === null ? null : CLIP_MP4, terminal: terminal !== null },
     });
-    files.push({ path: REPORT_HTML, bytes: Buffer.from(report, 'utf8') });
+    files.push({ path: REPORT_HTML, bytes: report });
     const manifest: BundleClip = {
       video,
       ...(videoNote === null ? {} : { videoNote }),
@@ -149,10 +151,12 @@ export class ClipCollector {
     return { files, manifest, videoNote };
   }
 
-  /** The init segment, then the fragments, decrypted from the vault one at a time and checked again. */
+  /** The init segment, then the fragments, decrypted from the vault (read ahead) and checked again. */
   async *#videoBytes(plan: ClipVideoPlan): AsyncGenerator<Buffer> {
-    for (const item of [plan.init, ...plan.fragments]) {
-      const bytes = await this.#vault.objects.get(item.kind satisfies MediaKind, item.object);
+    const items = [plan.init, ...plan.fragments];
+    for await (const [item, bytes] of readAhead(items, (i) =>
+      this.#vault.objects.get(i.kind satisfies MediaKind, i.object),
+    )) {
       if (bytes.length !== item.bytes || createHash('sha256').update(bytes).digest('hex') !== item.sha256)
         throw new AevError('E_OBJECT_CORRUPT', `video item ${item.seq} of ${item.sessionId} changed during the export`);
       yield bytes;

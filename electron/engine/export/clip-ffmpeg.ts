@@ -22,6 +22,10 @@ export type PipeInput = Buffer | AsyncIterable<Buffer>;
 
 export interface PipeRun {
   readonly code: number | null;
+  /** stdout as the pieces it arrived in (a large output, clip.mp4, is archived from them uncopied). */
+  readonly stdoutPieces: readonly Buffer[];
+  readonly stdoutBytes: number;
+  /** stdout in one buffer (copied on each use: for small outputs). */
   readonly stdout: Buffer;
   readonly stderr: string;
 }
@@ -70,7 +74,15 @@ export function ffmpegPipes(
   });
   return Promise.all([exited, fed])
     .then(
-      ([code]) => ({ code, stdout: Buffer.concat(out), stderr: stderr.trim() }),
+      ([code]) => ({
+        code,
+        stdoutPieces: out,
+        stdoutBytes: outBytes,
+        get stdout() {
+          return Buffer.concat(out);
+        },
+        stderr: stderr.trim(),
+      }),
       (error: unknown) => {
         child.kill('SIGKILL');
         throw error;

@@ -1,5 +1,6 @@
 import { ffmpegPipes } from './clip-ffmpeg.ts';
 import type { PipeInput } from './clip-ffmpeg.ts';
+import type { StreamedContent } from './ustar-writer.ts';
 
 // Options per the ffmpeg manual (ffmpeg.html): `-c:v copy` is stream copy, no re-encode; `-copyinkf`
 // keeps non-key frames at the start too, so every packet of the input reaches the output (and the
@@ -16,7 +17,7 @@ export async function remuxClip(
   ffmpeg: string,
   video: PipeInput,
   captionsVtt: string,
-): Promise<{ ok: true; mp4: Buffer } | { ok: false; reason: string }> {
+): Promise<{ ok: true; mp4: StreamedContent } | { ok: false; reason: string }> {
   const args = [
     ...QUIET,
     '-f',
@@ -47,9 +48,10 @@ export async function remuxClip(
     'pipe:1',
   ];
   const r = await ffmpegPipes(ffmpeg, args, { stdin: video, fd3: Buffer.from(captionsVtt, 'utf8') });
-  if (r.code !== 0 || r.stdout.length === 0)
+  if (r.code !== 0 || r.stdoutBytes === 0)
     return { ok: false, reason: `ffmpeg could not remux the video (exit ${String(r.code)}: ${lastLine(r.stderr)})` };
-  return { ok: true, mp4: r.stdout };
+  // Archived from the pieces ffmpeg wrote: an hour's clip is hundreds of MB, never copied into one buffer.
+  return { ok: true, mp4: { size: r.stdoutBytes, pieces: () => r.stdoutPieces } };
 }
 
 /**

@@ -6,6 +6,7 @@ import type { MediaKind } from '../../common/model/media.ts';
 import { payloadAad } from '../ingest/payload-aad.ts';
 import { openBytes } from '../vault/aead.ts';
 import type { Vault } from '../vault/vault.ts';
+import { readAhead } from './read-ahead.ts';
 
 export interface ContentEvent {
   readonly seq: number;
@@ -73,18 +74,8 @@ export async function* readContentMedia(
     )
     .all(sessionId, firstSeq, lastSeq);
   if (rows.length !== count) throw corrupt(sessionId, body.seq, `${rows.length} of ${count} media items are stored`);
-  // The next object's file is read while this one is checked and archived: disk and CPU overlap.
-  const read = (i: number): Promise<Buffer> | null => {
-    const r = rows[i];
-    if (r === undefined) return null;
-    const p = vault.objects.get(r.kind, r.object_id);
-    p.catch(() => undefined); // awaited below; a failure is not unhandled while it waits its turn
-    return p;
-  };
-  let next = read(0);
-  for (const [i, r] of rows.entries()) {
-    const bytes = await (next ?? vault.objects.get(r.kind, r.object_id));
-    next = read(i + 1);
+  // The next objects' files are read while this one is checked and archived: disk and CPU overlap.
+  for await (const [r, bytes] of readAhead(rows, (row) => vault.objects.get(row.kind, row.object_id))) {
     const d = JSON.parse(r.descriptor.toString('utf8')) as { sha256?: unknown; bytes?: unknown };
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (d.bytes !== bytes.length || d.sha256 !== sha256)

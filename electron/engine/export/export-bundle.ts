@@ -27,6 +27,7 @@ import { selectBundle } from './bundle-selection.ts';
 import type { ExportRange, SelectedSession } from './bundle-selection.ts';
 import { readContentEvents, readContentMedia } from './content-reader.ts';
 import { UstarWriter } from './ustar-writer.ts';
+import type { StreamedContent } from './ustar-writer.ts';
 import { verifyMd } from './verify-md.ts';
 
 export interface ExportOptions {
@@ -121,10 +122,17 @@ async function writeBundle(
   const sums: string[] = [];
   const tar = new UstarWriter((chunk) => sink.write(chunk), nowMs / 1000);
   // `sha256`: the hex digest when the caller already computed it over these very bytes (events and media
-  // are hashed once, when checked against their seals), so no byte is hashed twice.
-  const add = async (path: string, data: Buffer, listed = true, sha256?: string): Promise<void> => {
-    await tar.addFile(path, data);
-    if (listed) sums.push(`${sha256 ?? createHash('sha256').update(data).digest('hex')}  ${path}`);
+  // are hashed once, when checked against their seals), so no byte is hashed twice. Streamed content
+  // (report.html) is hashed piece by piece as it is archived.
+  const add = async (path: string, data: Buffer | StreamedContent, listed = true, sha256?: string): Promise<void> => {
+    if (Buffer.isBuffer(data)) {
+      await tar.addFile(path, data);
+      if (listed) sums.push(`${sha256 ?? createHash('sha256').update(data).digest('hex')}  ${path}`);
+      return;
+    }
+    const hash = createHash('sha256');
+    await tar.addStreamed(path, data, (piece) => hash.update(piece));
+    if (listed) sums.push(`${hash.digest('hex')}  ${path}`);
   };
   const recordFiles: { record: string; signature: string }[] = [];
   const tokenFiles: { token: string; record: string }[] = [];
@@ -227,7 +235,6 @@ async function writeBundle(
       uncovered,
       env: o.env ?? process.env,
     });
-    for (const f of people.files) await add(f.path, f.bytes);
     if (people.videoNote !== null) progress(`  no clip/clip.mp4: ${people.videoNote}`);
     const manifest: BundleManifest = {
       v: 1,
@@ -236,12 +243,15 @@ async function writeBundle(
       device: fingerprint,
       range: selection.range,
       sessions: manifestSessions,
-      // This file's own line is the last one SHA256SUMS gets.
-      files: sums.length + 1,
+      // Every line SHA256SUMS gets: the files so far, this one, then the files for people.
+      files: sums.length + 1 + people.files.length,
       clip: people.manifest,
     };
     const manifestBytes = canonicalJson(manifest);
+    // The manifest goes before clip/ and report.html (the largest files after the media): a verifier
+    // that meets it there starts ffmpeg on the sealed video the clip names while it still decrypts them.
     await add(MANIFEST, manifestBytes);
+    for (const f of people.files) await add(f.path, f.bytes);
     await add(MANIFEST_SIG, Buffer.from(signSshsig(manifestBytes, device.privateKey, SIGNATURE_NAMESPACE)), false);
     await add(SUMS, Buffer.from(`${sums.join('\n')}\n`), false);
     await tar.finish();

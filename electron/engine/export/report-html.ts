@@ -1,6 +1,8 @@
 import type { ClipEvent, ClipToolCall } from './clip-events.ts';
 import { oneLine } from './clip-events.ts';
 import { VERIFY_MD } from './bundle-layout.ts';
+import { InlineImages } from './inline-images.ts';
+import type { StreamedContent } from './ustar-writer.ts';
 
 export interface ReportSession {
   readonly sessionId: string;
@@ -52,12 +54,14 @@ export interface ReportInput {
  * report.html for people (DESIGN.md §6): one offline file, inline CSS, no script, no network. Every
  * string that came from the recording is untrusted and goes through `esc` (HTML 5 §13.1.2.6: `&`, `<`,
  * `>`, `"`, `'` as character references in text and quoted attributes); the CSP forbids scripts and
- * remote loads even if something slipped through. Stills are data: URIs (PNG bytes, base64).
+ * remote loads even if something slipped through. Stills are data: URIs (PNG bytes, base64), encoded
+ * piece by piece as the page is archived (InlineImages).
  */
-export function reportHtml(r: ReportInput): string {
+export function reportHtml(r: ReportInput): StreamedContent {
+  const images = new InlineImages();
   const agent = r.sessions.find((s) => s.kind === 'agent');
   const title = `Agent Evidence — ${agent === undefined ? r.bundleId : `${agent.agent} session ${agent.sessionId}`}`;
-  return `<!doctype html>
+  return images.render(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -70,14 +74,14 @@ export function reportHtml(r: ReportInput): string {
 <h1>${esc(title)}</h1>
 <p class="note">Evidence bundle <code>${esc(r.bundleId)}</code>, exported ${esc(human(r.createdAt))}${r.encrypted ? ', encrypted with age' : ', <strong>not encrypted</strong>'}. All times UTC. Everything below was recorded from an AI agent and its tools: it is shown, never run.</p>
 ${facts(r)}
-${timeline(r)}
+${timeline(r, images)}
 ${lists(r)}
 ${verification(r)}
 <h2>How to verify</h2>
 <p>This page is a reading aid, not the evidence: it is covered by <code>SHA256SUMS</code> like every file, but the evidence is the sealed files under <code>sessions/</code>. Check them offline with <code>aev verify &lt;bundle&gt;</code>, or with stock <code>sha256sum</code>, <code>ssh-keygen</code> and <code>openssl</code> as <code>${esc(VERIFY_MD)}</code> in this bundle explains, command by command.</p>
 </body>
 </html>
-`;
+`);
 }
 
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;padding:0 1em;color:#1b1b1b}
@@ -105,7 +109,7 @@ ${rows}</table>
 <p>For playback: ${clip}${r.clip.terminal ? '; the terminal as <code>clip/terminal.cast</code> (asciicast v2, <code>asciinema play</code>)' : ''}.</p>`;
 }
 
-function timeline(r: ReportInput): string {
+function timeline(r: ReportInput, images: InlineImages): string {
   if (r.calls.length === 0) return '<h2>Tool calls</h2>\n<p>No tool call in the exported events.</p>';
   const rows = r.calls
     .map((c) => {
@@ -113,7 +117,7 @@ function timeline(r: ReportInput): string {
       const duration = c.durationMs === null ? '—' : `${(c.durationMs / 1000).toFixed(3)} s`;
       const outcome =
         c.outcome === 'failure' ? '<span class="fail">failed</span>' : c.outcome === 'pending' ? 'no result' : 'done';
-      return `<tr><td class="mono">${esc(new Date(at).toISOString().slice(11, 23))}</td><td>${esc(c.toolName)}</td><td class="summary mono">${esc(c.summary)}</td><td>${duration}</td><td>${outcome}</td><td>${stills(r, c)}</td></tr>`;
+      return `<tr><td class="mono">${esc(new Date(at).toISOString().slice(11, 23))}</td><td>${esc(c.toolName)}</td><td class="summary mono">${esc(c.summary)}</td><td>${duration}</td><td>${outcome}</td><td>${stills(r, c, images)}</td></tr>`;
     })
     .join('\n');
   return `<h2>Tool calls (${r.calls.length})</h2>
@@ -121,7 +125,7 @@ function timeline(r: ReportInput): string {
 ${rows}</table>`;
 }
 
-function stills(r: ReportInput, c: ClipToolCall): string {
+function stills(r: ReportInput, c: ClipToolCall, images: InlineImages): string {
   const seqs = new Set([c.pre?.seq, c.post?.seq].filter((s) => s !== undefined));
   const figures = r.stills
     .filter((s) => seqs.has(s.event))
@@ -130,7 +134,7 @@ function stills(r: ReportInput, c: ClipToolCall): string {
       const body =
         s.png === null
           ? `<a href="${esc(s.path)}">${esc(s.path)}</a>`
-          : `<img alt="${esc(label)}" src="data:image/png;base64,${s.png.toString('base64')}">`;
+          : `<img alt="${esc(label)}" src="data:image/png;base64,${images.base64(s.png)}">`;
       return `<figure>${body}<figcaption>${esc(label)}</figcaption></figure>`;
     });
   return figures.length === 0 ? '—' : `<div class="stills">${figures.join('')}</div>`;

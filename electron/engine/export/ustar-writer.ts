@@ -13,6 +13,15 @@ const MAX_OCTAL_SIZE = 0o77777777777;
 /** Where archive bytes go; awaiting it is the backpressure. */
 export type ByteSink = (chunk: Buffer) => Promise<void>;
 
+/**
+ * An entry's content made piece by piece as it is archived (report.html with its embedded stills), so
+ * it never exists as one large buffer; its size is known up front, as the header needs it.
+ */
+export interface StreamedContent {
+  readonly size: number;
+  pieces(): Iterable<Buffer>;
+}
+
 /** Streams a ustar archive into `sink`, one whole file at a time. */
 export class UstarWriter {
   readonly #sink: ByteSink;
@@ -27,14 +36,31 @@ export class UstarWriter {
   }
 
   async addFile(name: string, data: Buffer): Promise<void> {
+    await this.addStreamed(name, { size: data.length, pieces: () => (data.length > 0 ? [data] : []) });
+  }
+
+  /**
+   * An entry whose content is written piece by piece; `onPiece` sees each piece before it is archived
+   * (to hash it). The pieces must add up to the declared size exactly, or the archive is refused.
+   */
+  async addStreamed(name: string, content: StreamedContent, onPiece?: (piece: Buffer) => void): Promise<void> {
     if (this.#finished) throw new AevError('E_INTERNAL', 'the archive is already finished');
     if (this.#names.has(name)) throw new AevError('E_INTERNAL', `duplicate archive entry ${name}`);
-    if (data.length > BUNDLE_LIMITS.maxFileBytes || data.length > MAX_OCTAL_SIZE)
+    const size = content.size;
+    if (size > BUNDLE_LIMITS.maxFileBytes || size > MAX_OCTAL_SIZE)
       throw new AevError('E_INTERNAL', `${name} is larger than a bundle entry may be`);
     this.#names.add(name);
-    await this.#sink(ustarHeader(name, data.length, this.#mtime));
-    if (data.length > 0) await this.#sink(data);
-    const pad = (BLOCK - (data.length % BLOCK)) % BLOCK;
+    await this.#sink(ustarHeader(name, size, this.#mtime));
+    let written = 0;
+    for (const piece of content.pieces()) {
+      written += piece.length;
+      if (written > size) break;
+      onPiece?.(piece);
+      if (piece.length > 0) await this.#sink(piece);
+    }
+    if (written !== size)
+      throw new AevError('E_INTERNAL', `${name}: its content is not the ${size} bytes its header declares`);
+    const pad = (BLOCK - (size % BLOCK)) % BLOCK;
     if (pad > 0) await this.#sink(Buffer.alloc(pad));
   }
 

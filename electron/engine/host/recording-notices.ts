@@ -1,7 +1,7 @@
 import type { TrayView } from './tray-view.ts';
 
 export interface Notice {
-  readonly kind: 'started' | 'stopped' | 'failed' | 'recovered';
+  readonly kind: 'started' | 'stopped' | 'failed' | 'recovered' | 'purged';
   readonly title: string;
   readonly body: string;
 }
@@ -20,7 +20,11 @@ export function noticesBetween(prev: TrayView | null, next: TrayView): Notice[] 
   for (const key of before)
     if (!after.has(key) && next.reachable)
       out.push({ kind: 'recovered', title: recoveredTitle(key), body: next.statusLine });
-  // The first view after start-up only reports problems: the user just launched the app.
+  // The engine's first automatic purge, once per engine run, even in the first view: a hosted engine
+  // purges at its start, before the app's first status poll, and the user must still hear of it.
+  if (next.purge !== null && next.purge.at !== prev?.purge?.at)
+    out.push({ kind: 'purged', title: 'Old evidence deleted', body: next.purge.text });
+  // The first view after start-up only reports problems (and a purge): the user just launched the app.
   if (prev === null) return out;
   if (!prev.capturing && next.capturing) out.push({ kind: 'started', title: 'Recording', body: next.statusLine });
   else if (prev.capturing && !next.capturing)

@@ -31,6 +31,14 @@ export interface TrayView {
   readonly paused: boolean;
   /** Evidence is being captured right now: an agent session is open or the screen is being recorded. */
   readonly capturing: boolean;
+  /** The engine's first automatic purge since it started, once there was one (docs/retention.md). */
+  readonly purge: PurgeNote | null;
+}
+
+/** Keyed by when the purge ran, so each engine run's first purge is announced once. */
+export interface PurgeNote {
+  readonly at: string;
+  readonly text: string;
 }
 
 /** Time-stamps still missing after this long are a problem worth a look (invariant I3: visible, never silent). */
@@ -51,6 +59,7 @@ export function trayView(link: EngineLink, nowMs: number, pausedReason: string |
         reachable: false,
         paused: false,
         capturing: false,
+        purge: null,
       };
     case 'failed':
       return {
@@ -61,6 +70,7 @@ export function trayView(link: EngineLink, nowMs: number, pausedReason: string |
         reachable: false,
         paused: false,
         capturing: false,
+        purge: null,
       };
     case 'connected':
       return connectedView(link.status, link.hosted, nowMs, pausedReason);
@@ -89,7 +99,23 @@ function connectedView(status: EngineStatus, hosted: boolean, nowMs: number, pau
   }
   // Problems override the icon but keep the status line, so "paused" and "disk full" are both visible.
   if (problems.length > 0) state = 'attention';
-  return { state, statusLine, engineLine, problems, reachable: true, paused, capturing };
+  return { state, statusLine, engineLine, problems, reachable: true, paused, capturing, purge: purgeNote(status) };
+}
+
+function purgeNote(status: EngineStatus): PurgeNote | null {
+  const p = status.retention?.firstAutoPurge ?? null;
+  if (p === null) return null;
+  const sessions = `${String(p.sessions)} session${p.sessions === 1 ? '' : 's'}`;
+  return {
+    at: p.at,
+    text:
+      `The retention policy deleted the content of ${sessions} that ended more than ${String(p.policyDays)} days ` +
+      `ago (${megabytes(p.bytes)}). Signed tombstones keep the proof of what was deleted.`,
+  };
+}
+
+function megabytes(bytes: number): string {
+  return bytes < 1_000_000 ? `${String(Math.max(1, Math.round(bytes / 1000)))} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
 function problemsOf(status: EngineStatus, nowMs: number): Problem[] {

@@ -26,15 +26,20 @@ export function purgeOf(db: Database, sessionId: string): PurgeFacts | null {
   return { sessionId, tombstoneSeq: row.seq, purgedAt: body.sealedAt, policyDays: body.purge?.policyDays ?? 0 };
 }
 
-/** Refuses to read or export the content of a purged session, saying when and why it went. */
+/**
+ * Refuses to read or export the content of a purged session, saying which session, when it went and
+ * under which rule (the policy and the tombstone record that states the purge). Checked before any
+ * content is read: the tombstone is written before anything is deleted, so from then on the content is
+ * gone or going, and a read must not fail later with a vague "object missing" halfway through.
+ */
 export function assertNotPurged(db: Database, sessionId: string, what: string): void {
   const p = purgeOf(db, sessionId);
   if (p === null) return;
   throw new AevError(
     'E_PURGED',
-    `session ${sessionId} was purged on ${p.purgedAt} under the ${p.policyDays}-day retention policy: its content ` +
-      `is deleted, so it cannot be ${what}. Its signed records and hashes remain: \`aev verify --session ${sessionId}\` ` +
-      'reports it as PURGED',
-    { sessionId, purgedAt: p.purgedAt },
+    `session ${sessionId} was purged on ${p.purgedAt} by the ${p.policyDays}-day retention policy ` +
+      `(tombstone record ${p.tombstoneSeq}): its content is deleted, so it cannot be ${what}. Its signed records ` +
+      `and hashes remain: \`aev verify --session ${sessionId}\` reports it as PURGED`,
+    { sessionId, purgedAt: p.purgedAt, policyDays: p.policyDays, tombstoneSeq: p.tombstoneSeq },
   );
 }

@@ -1,7 +1,9 @@
+import type { AutoPurgeStatus } from '../../common/model/status.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { DAY_MS } from './retention-policy.ts';
 import type { RetentionService } from './retention-service.ts';
+import type { PurgeResult } from './retention-types.ts';
 
 /**
  * Applies the retention policy at engine start and then once a day, by the injected clock: a timer
@@ -15,11 +17,17 @@ export class RetentionSchedule {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | null = null;
   #stopped = false;
+  #firstAutoPurge: AutoPurgeStatus | null = null;
 
   constructor(service: RetentionService, clock: Clock, logger: Logger) {
     this.#service = service;
     this.#clock = clock;
     this.#logger = logger;
+  }
+
+  /** The first automatic run since start that deleted anything; null until one has. */
+  get firstAutoPurge(): AutoPurgeStatus | null {
+    return this.#firstAutoPurge;
   }
 
   /** Runs now (in the background: the engine's start does not wait for a purge) and schedules the next runs. */
@@ -54,7 +62,31 @@ export class RetentionSchedule {
     if (next - now > DAY_MS) this.#service.nextRunMs = now + DAY_MS;
     if (now < next) return;
     this.#service.nextRunMs = now + DAY_MS;
-    this.#running = this.#settle(this.#service.applyDue());
+    const at = new Date(now).toISOString();
+    this.#running = this.#settle(
+      this.#service.applyDue().then((results) => {
+        if (results.length > 0 && this.#firstAutoPurge === null) this.#announce(at, results);
+        return results;
+      }),
+    );
+  }
+
+  /**
+   * The first automatic purge after start deletes evidence the user may not expect to lose (the policy
+   * was set long ago, or the engine was off for months): said at warn level, so `aev daemon --quiet`
+   * shows it too, and kept for the tray's notice (docs/retention.md "Telling the user").
+   */
+  #announce(at: string, results: readonly PurgeResult[]): void {
+    const days = this.#service.config.days;
+    const bytes = results.reduce((n, r) => n + r.bytes, 0);
+    this.#firstAutoPurge = { at, sessions: results.length, bytes, policyDays: days };
+    this.#logger.warn(
+      `retention: purged ${String(results.length)} session(s) (${String(bytes)} bytes) under the ${String(days)}-day ` +
+        'policy, the first automatic purge since start; their signed tombstones remain (aev verify reports ' +
+        'PURGED). `aev retention status` lists what is due next; retention.auto false (AEV_RETENTION_AUTO=off) ' +
+        'purges by hand only',
+      { sessions: results.slice(0, 20).map((r) => r.sessionId), policyDays: days, bytes },
+    );
   }
 
   #settle(run: Promise<readonly unknown[]>): Promise<void> {

@@ -1,7 +1,13 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { AevError } from '../../common/errors.ts';
-import type { ChainRecordBody, EventsSummary, GapReason, MediaSummary } from '../../common/model/chain.ts';
+import type {
+  ChainRecordBody,
+  EventsSummary,
+  GapReason,
+  MediaSummary,
+  RedactionStatement,
+} from '../../common/model/chain.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { canonicalJson } from './canonical-json.ts';
@@ -11,6 +17,7 @@ import { leafHash, merkleRoot } from './merkle.ts';
 
 interface SessionRow {
   id: string;
+  kind: string;
   agent: string;
   agent_session_id: string;
   started_at: string;
@@ -45,6 +52,9 @@ export interface OpenWindows {
   close(sessionId: string): void;
 }
 
+/** The sessions whose content redaction applies to (agent events and transcripts, terminal headers). */
+const REDACTED_KINDS = new Set(['agent', 'terminal']);
+
 const EMPTY_WINDOW: EventsSummary = { count: 0, firstSeq: null, lastSeq: null, root: merkleRoot([]).toString('hex') };
 
 export interface SealedListener {
@@ -68,6 +78,12 @@ export class WindowSealer {
   readonly #unsealed: Statement<[{ s: string }], UnsealedRow>;
   readonly #unsealedMedia: Statement<[{ s: string }], UnsealedMediaRow>;
   readonly #session: Statement<[string], SessionRow>;
+  /**
+   * The redaction in force when the content now being sealed was received, stated in each window record
+   * of agent and terminal sessions (docs/redaction.md "On the chain"); null: unknown, left out. The
+   * engine sets the previous run's while it seals what that run left, then its own.
+   */
+  redaction: RedactionStatement | null = null;
 
   constructor(
     db: Database,
@@ -92,7 +108,7 @@ export class WindowSealer {
       'SELECT seq, leaf FROM media WHERE session_id = @s AND seq > (SELECT sealed_media FROM sessions WHERE id = @s) ORDER BY seq',
     );
     this.#session = db.prepare(
-      `SELECT id, agent, agent_session_id, started_at, ended_at, chain_final, sealed_seq, event_count, sealed_media,
+      `SELECT id, kind, agent, agent_session_id, started_at, ended_at, chain_final, sealed_seq, event_count, sealed_media,
               media_count FROM sessions WHERE id = ?`,
     );
   }
@@ -190,6 +206,9 @@ export class WindowSealer {
       media,
       gap: gap === null ? null : { reason: gap.reason, detail: gap.detail?.toWellFormed() ?? null },
       final,
+      ...(kind === 'window' && this.redaction !== null && REDACTED_KINDS.has(session.kind)
+        ? { redaction: this.redaction }
+        : {}),
     };
     const bytes = canonicalJson(body);
     const stored: StoredChainRecord = {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GAP_REASONS, PURGE_REASONS } from '../../common/model/chain.ts';
 import type { ChainRecordBody } from '../../common/model/chain.ts';
+import { redactionStatementSchema } from '../redact/redaction-statement-schema.ts';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -41,6 +42,7 @@ export const chainRecordBodySchema: z.ZodType<ChainRecordBody> = z
     gap: z.strictObject({ reason: z.enum(GAP_REASONS), detail: z.string().max(1000).nullable() }).nullable(),
     final: z.boolean(),
     purge: purgeSummary.optional(),
+    redaction: redactionStatementSchema.optional(),
   })
   .superRefine((r, ctx) => {
     const wrong = (message: string): void => {
@@ -48,6 +50,8 @@ export const chainRecordBodySchema: z.ZodType<ChainRecordBody> = z
     };
     if ((r.kind === 'tombstone') !== (r.purge !== undefined))
       wrong('`purge` belongs to tombstone records, and every tombstone has one');
+    // The redaction in force when content was taken in: only a window takes content in.
+    if (r.redaction !== undefined && r.kind !== 'window') wrong('`redaction` belongs to window records');
     if (r.kind !== 'tombstone' || r.purge === undefined) return;
     // A tombstone states a deletion and nothing else: it seals no content, covers no time, keeps the chain closed.
     if (!r.final || r.gap !== null || r.events.count !== 0 || r.media.count !== 0 || r.from !== r.to)

@@ -15,6 +15,7 @@ import type { TokenCheck } from './token-check.ts';
 export type { TokenCheck } from './token-check.ts';
 import { checkMedia } from './verify-media.ts';
 import { checkIndexedPurge, PurgeLedger } from './purge-check.ts';
+import { reportRedaction } from './redaction-check.ts';
 import type { MediaReader } from './verify-media.ts';
 import { rootMatches, unownedVerdict, windowOwners } from './window-ranges.ts';
 
@@ -45,7 +46,9 @@ interface EventRow {
 export async function verifySession(sessionId: string, deps: SessionVerifyDeps, report: ReportBuilder): Promise<void> {
   const at = `session ${sessionId}`;
   const session = deps.db
-    .prepare<[string], { id: string; started_at: string }>('SELECT id, started_at FROM sessions WHERE id = ?')
+    .prepare<[string], { id: string; started_at: string; kind: string }>(
+      'SELECT id, started_at, kind FROM sessions WHERE id = ?',
+    )
     .get(sessionId);
   if (session === undefined) {
     report.fail(at, 'SESSION_MISSING', 'no such session in the index');
@@ -53,6 +56,7 @@ export async function verifySession(sessionId: string, deps: SessionVerifyDeps, 
   }
   const records = deps.chain.all(sessionId).sort((a, b) => a.seq - b.seq);
   const { bodies, trusted } = checkRecords(at, session.started_at, records, deps, report);
+  reportRedaction(at, session.kind, bodies.values(), report);
   // Content deleted under a valid tombstone is reported as PURGED, not missing (docs/retention.md).
   const purges = new PurgeLedger(bodies, trusted);
   checkEvents(at, sessionId, bodies, deps, report, purges);

@@ -1,13 +1,27 @@
 import { createHash } from 'node:crypto';
 import type { MediaDescriptor } from '../../../common/model/media.ts';
 import type { BundleClip, BundleManifest } from '../../export/bundle-manifest.ts';
+import { manifestSchema } from '../../export/bundle-manifest.ts';
 import { CLIP_CAST, CLIP_MP4, bundlePath } from '../../export/bundle-layout.ts';
 import { findFfmpeg } from '../../export/clip-ffmpeg.ts';
 import { videoPacketDigests } from '../../export/clip-remux.ts';
 import type { BundleContext } from './bundle-context.ts';
 import { parseJson } from './bundle-context.ts';
+import type { PacketDigests } from './streamed-digests.ts';
+import type { BundleEntry } from './tar-reader.ts';
 
-/** clip.mp4 is held in memory for ffmpeg up to this size; a larger one is reported as not checked. */
+/** ffmpeg's packet digests of the sealed video a manifest's clip names, started before the checks. */
+export interface EarlySealedDigests {
+  /** The very pieces fed to ffmpeg, in order; the check uses the result only for these same pieces. */
+  readonly pieces: readonly Buffer[];
+  /** null when there was no ffmpeg. */
+  readonly result: Promise<PacketDigests | null>;
+}
+
+/**
+ * clip.mp4 is checked up to this size (streamed to ffmpeg as it is read, or held in memory when a caller
+ * did not stream it); a larger one is reported as not checked.
+ */
 export const CLIP_KEEP_BYTES = 1024 * 1024 * 1024;
 
 /**
@@ -17,11 +31,19 @@ export const CLIP_KEEP_BYTES = 1024 * 1024 * 1024;
  * terminal chunks concatenated. Those media files are checked against their seals by the item checks;
  * this check ties the playable copies to them. Without ffmpeg the clip is reported as not checked
  * (pending), never as passed. captions.vtt and report.html are covered by SHA256SUMS only.
+ * `early`: what verify-bundle.ts started while the archive was read: clip.mp4's packet digests
+ * (its bytes are then not kept; null: there was no ffmpeg) and those of the sealed video items.
  */
 export async function checkClip(
   ctx: BundleContext,
   manifest: BundleManifest,
   env: Readonly<Record<string, string | undefined>>,
+  early: {
+    /** findFfmpeg's answer, when it was already asked. */
+    readonly ffmpeg?: ReturnType<typeof findFfmpeg>;
+    readonly clip?: Promise<PacketDigests | null>;
+    readonly sealed?: EarlySealedDigests | null;
+  } = {},
 ): Promise<void> {
   const clip = manifest.clip;
   if (clip === undefined) {
@@ -30,7 +52,7 @@ export async function checkClip(
         ctx.report.fail(`file ${p}`, 'CLIP_MISMATCH', 'the manifest names no media this file is made of');
     return;
   }
-  await checkVideo(ctx, manifest, clip, env);
+  await checkVideo(ctx, manifest, clip, early.ffmpeg ?? findFfmpeg(env), early.clip, early.sealed ?? null);
   checkCast(ctx, manifest, clip);
 }
 
@@ -38,7 +60,9 @@ async function checkVideo(
   ctx: BundleContext,
   manifest: BundleManifest,
   clip: BundleClip,
-  env: Readonly<Record<string, string | undefined>>,
+  found: ReturnType<typeof findFfmpeg>,
+  streamed: Promise<PacketDigests | null> | undefined,
+  early: EarlySealedDigests | null,
 ): Promise<void> {
   const item = `file ${CLIP_MP4}`;
   const entry = ctx.files.get(CLIP_MP4);
@@ -72,25 +96,35 @@ async function checkVideo(
       ctx.report.fail(item, 'CLIP_MISMATCH', `the clip's media item ${seq} is not a matching video item of the bundle`);
       return;
     }
-    if (file.bytes === null) {
+    const pieces = file.pieces ?? (file.bytes === null ? null : [file.bytes]);
+    if (pieces === null) {
       ctx.report.pending(item, 'CLIP_UNCHECKED', `not checked: media item ${seq} is too large to hold in memory`);
       return;
     }
-    parts.push(file.bytes);
+    parts.push(...pieces);
   }
-  if (entry.bytes === null) {
+  if (entry.bytes === null && streamed === undefined) {
     ctx.report.pending(item, 'CLIP_UNCHECKED', `not checked: ${entry.size} bytes are too many to hold in memory`);
     return;
   }
-  const ffmpeg = await findFfmpeg(env);
+  const ffmpeg = await found;
   if (ffmpeg.path === null) {
     ctx.report.pending(item, 'CLIP_UNCHECKED', `not checked against the sealed video: ${ffmpeg.reason}`);
     return;
   }
+  const clipBytes = entry.bytes;
+  const path = ffmpeg.path;
+  const sealed = async (): Promise<PacketDigests> =>
+    (early !== null && samePieces(early.pieces, parts) ? await early.result : null) ??
+    videoPacketDigests(path, piecesOf(parts));
   const [clipPackets, sealedPackets] = await Promise.all([
-    videoPacketDigests(ffmpeg.path, entry.bytes),
-    videoPacketDigests(ffmpeg.path, piecesOf(parts)),
+    streamed ?? (clipBytes === null ? null : videoPacketDigests(path, clipBytes)),
+    sealed(),
   ]);
+  if (clipPackets === null) {
+    ctx.report.pending(item, 'CLIP_UNCHECKED', 'not checked: no ffmpeg was found while the bundle was read');
+    return;
+  }
   if (!sealedPackets.ok) {
     ctx.report.fail(item, 'CLIP_MISMATCH', `the sealed video items do not play: ${sealedPackets.reason}`);
     return;
@@ -152,6 +186,37 @@ function checkCast(ctx: BundleContext, manifest: BundleManifest, clip: BundleCli
   if (size !== entry.size || hash.digest('hex') !== entry.sha256)
     ctx.report.fail(item, 'CLIP_MISMATCH', `not the concatenation of the ${t.chunks.length} sealed terminal chunks`);
   else ctx.report.pass(item, `the ${t.chunks.length} sealed terminal chunks, concatenated`);
+}
+
+/**
+ * Starts ffmpeg on the sealed video items the manifest's clip names, once the manifest was read and
+ * those items before it (the exporter writes clip/ and report.html after the manifest, so ffmpeg works
+ * while they are decrypted). Nothing is judged here: the manifest is not checked yet, so checkVideo
+ * validates everything as usual and uses the result only when it gathered the very same pieces. Null
+ * when the manifest names no clip or an item is not (yet) there.
+ */
+export function startSealedDigests(
+  files: ReadonlyMap<string, BundleEntry>,
+  manifestBytes: Buffer | null,
+  ffmpeg: Promise<string | null>,
+): EarlySealedDigests | null {
+  const parsed = manifestSchema.safeParse(parseJson(manifestBytes));
+  const v = parsed.success ? parsed.data.clip?.video : null;
+  if (v === null || v === undefined) return null;
+  const pieces: Buffer[] = [];
+  for (const [i, seq] of [v.init, ...v.fragments].entries()) {
+    const file = files.get(bundlePath.media(v.sessionId, seq, i === 0 ? 'video-init' : 'video-fragment'));
+    const kept = file?.pieces ?? (file?.bytes == null ? null : [file.bytes]);
+    if (kept === null) return null;
+    pieces.push(...kept);
+  }
+  const result = ffmpeg.then((path) => (path === null ? null : videoPacketDigests(path, piecesOf(pieces))));
+  result.catch(() => undefined); // awaited by the check, or dropped with the archive
+  return { pieces, result };
+}
+
+function samePieces(a: readonly Buffer[], b: readonly Buffer[]): boolean {
+  return a.length === b.length && a.every((p, i) => p === b[i]);
 }
 
 /** The parts fed to ffmpeg one after another, without first copying them into one buffer. */

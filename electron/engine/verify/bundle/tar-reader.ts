@@ -20,12 +20,36 @@ export interface BundleEntry {
   readonly sha256: string;
   /** The content, for files small enough to keep (media bytes are only hashed). */
   readonly bytes: Buffer | null;
+  /**
+   * The content as the pieces it arrived in (views, not copies), for entries kept as `'pieces'`: what is
+   * only handed on in order (video items to ffmpeg) need not be copied into one buffer first.
+   */
+  readonly pieces?: readonly Buffer[];
+}
+
+/** Where an entry's content goes while it is read; awaiting `write` is the backpressure. */
+export interface ContentSink {
+  write(chunk: Buffer): Promise<void> | void;
+  /** The whole content was written. */
+  end(): void;
+  /** The archive was refused or could not be read: the content is incomplete. */
+  abort(reason: Error): void;
 }
 
 export interface ReadArchiveOptions {
   readonly limits?: Partial<Record<keyof typeof BUNDLE_LIMITS, number>>;
-  /** Keep the bytes of this entry in memory (default: files up to 16 MiB). */
-  readonly keep?: (path: string, size: number) => boolean;
+  /**
+   * Keep this entry's content in memory: `true` as one buffer, `'pieces'` as the pieces it came in
+   * (default: files up to 16 MiB, as one buffer).
+   */
+  readonly keep?: (path: string, size: number) => boolean | 'pieces';
+  /**
+   * A sink that sees this entry's content as it passes (the clip check streams clip.mp4 to ffmpeg while
+   * the rest is still being decrypted); the content is hashed and checked as always.
+   */
+  readonly stream?: (path: string, size: number) => ContentSink | null;
+  /** Called once an entry was read whole, with every entry read so far (it included). */
+  readonly onEntry?: (path: string, files: ReadonlyMap<string, BundleEntry>) => void;
 }
 
 const KEEP_MAX = 16 * 1024 * 1024;
@@ -48,6 +72,7 @@ export async function readArchive(
   const dirs = new Set<string>();
   let total = 0;
   let entries = 0;
+  let streaming: ContentSink | null = null;
   try {
     for (;;) {
       const header = await reader.read(BLOCK);
@@ -83,8 +108,16 @@ export async function readArchive(
         throw new ArchiveError('ARCHIVE_DUPLICATE', `${h.path} appears twice in the archive`);
       for (const parent of parents(h.path))
         if (files.has(parent)) throw new ArchiveError('ARCHIVE_DUPLICATE', `${parent} is both a file and a directory`);
-      files.set(h.path, await readContent(reader, h.path, h.size, keep(h.path, h.size)));
+      const sink = options.stream?.(h.path, h.size) ?? null;
+      streaming = sink;
+      files.set(h.path, await readContent(reader, h.path, h.size, keep(h.path, h.size), sink));
+      streaming = null;
+      sink?.end();
+      options.onEntry?.(h.path, files);
     }
+  } catch (error) {
+    streaming?.abort(error instanceof Error ? error : new Error(String(error)));
+    throw error;
   } finally {
     await reader.cancel().catch(() => undefined);
   }
@@ -136,7 +169,13 @@ function checkPath(path: string, maxBytes: number): void {
     throw new ArchiveError('ARCHIVE_PATH', `${JSON.stringify(path)} is not a plain bundle path`);
 }
 
-async function readContent(reader: ByteReader, path: string, size: number, keepBytes: boolean): Promise<BundleEntry> {
+async function readContent(
+  reader: ByteReader,
+  path: string,
+  size: number,
+  keep: boolean | 'pieces',
+  sink: ContentSink | null,
+): Promise<BundleEntry> {
   const hash = createHash('sha256');
   const kept: Buffer[] = [];
   let left = size;
@@ -145,14 +184,18 @@ async function readContent(reader: ByteReader, path: string, size: number, keepB
     if (chunk.length === 0)
       throw new ArchiveError('ARCHIVE_TRUNCATED', `${path} is cut short: ${left} of ${size} bytes missing`);
     hash.update(chunk);
-    // A view: the one copy is the concat below, so a kept file pins no larger read buffer.
-    if (keepBytes) kept.push(chunk);
+    // A view of the source's chunk (fresh per chunk, never reused): kept as one buffer, the one copy is
+    // the concat below, so a small kept file pins no larger buffer; kept as pieces, nothing is copied.
+    if (keep !== false) kept.push(chunk);
+    if (sink !== null) await sink.write(chunk);
     left -= chunk.length;
   }
   const pad = (BLOCK - (size % BLOCK)) % BLOCK;
   if (pad > 0 && (await reader.read(pad)).length < pad)
     throw new ArchiveError('ARCHIVE_TRUNCATED', `the archive ends inside ${path}'s padding`);
-  return { size, sha256: hash.digest('hex'), bytes: keepBytes ? Buffer.concat(kept) : null };
+  const sha256 = hash.digest('hex');
+  if (keep === 'pieces') return { size, sha256, bytes: null, pieces: kept };
+  return { size, sha256, bytes: keep ? Buffer.concat(kept) : null };
 }
 
 /** After the marker only zero padding may follow (tar pads to its record size). */

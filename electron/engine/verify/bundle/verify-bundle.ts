@@ -1,7 +1,7 @@
 import type { VerifyItem, VerifyReport } from '../../../common/model/verification.ts';
 import type { ManifestSession, SessionFacts } from '../../export/bundle-manifest.ts';
 import { sessionFactsSchema } from '../../export/bundle-manifest.ts';
-import { bundlePath, CLIP_MP4, mediaExtension, TRUST_PEM } from '../../export/bundle-layout.ts';
+import { bundlePath, CLIP_MP4, MANIFEST, mediaExtension, TRUST_PEM } from '../../export/bundle-layout.ts';
 import { ReportBuilder } from '../report-builder.ts';
 import { tokenChecker } from '../token-check.ts';
 import type { BundleContext } from './bundle-context.ts';
@@ -9,8 +9,13 @@ import { fileBytes, parseJson } from './bundle-context.ts';
 import { openBundleStream, readAgeIdentities } from './bundle-source.ts';
 import { checkBundleItems } from './check-bundle-items.ts';
 import { checkBundleRecords } from './check-bundle-records.ts';
+import { reportRedaction } from '../redaction-check.ts';
 import { checkBundleTokens } from './check-bundle-tokens.ts';
-import { CLIP_KEEP_BYTES, checkClip } from './check-clip.ts';
+import { CLIP_KEEP_BYTES, checkClip, startSealedDigests } from './check-clip.ts';
+import type { EarlySealedDigests } from './check-clip.ts';
+import { findFfmpeg } from '../../export/clip-ffmpeg.ts';
+import { streamedPacketDigests } from './streamed-digests.ts';
+import type { PacketDigests } from './streamed-digests.ts';
 import { checkDevice, checkManifest, checkSums } from './check-manifest.ts';
 import { ArchiveError, readArchive } from './tar-reader.ts';
 import type { BundleEntry, ReadArchiveOptions } from './tar-reader.ts';
@@ -34,16 +39,42 @@ export interface VerifyBundleOptions {
  */
 export async function verifyBundle(o: VerifyBundleOptions): Promise<VerifyReport> {
   const report = new ReportBuilder(o.onItem);
+  const env = o.env ?? process.env;
   let files: Map<string, BundleEntry>;
+  let streamedClip: Promise<PacketDigests | null> | undefined;
+  let sealedClip: EarlySealedDigests | null = null;
+  // Looked for once, when first needed.
+  let ffmpeg: ReturnType<typeof findFfmpeg> | undefined;
+  const lookForFfmpeg = (): ReturnType<typeof findFfmpeg> => (ffmpeg ??= findFfmpeg(env));
+  const ffmpegPath = (): Promise<string | null> => lookForFfmpeg().then((f) => f.path);
   try {
     const identities = o.identityFile === undefined ? [] : readAgeIdentities(o.identityFile);
     const { stream, encrypted } = openBundleStream(o.file, identities);
     files = await readArchive(stream, {
       ...(o.limits === undefined ? {} : { limits: o.limits }),
-      // clip.mp4 goes to ffmpeg from memory (never to a file), so it is kept beyond the usual 16 MiB.
       // Stills are checked by their digest alone, so their bytes are not kept (an hour holds hundreds).
+      // Video items are kept for the clip check as the decrypted pieces they came in (no copy; a plain
+      // tar's pieces are 4 MiB reads, so there they are copied out as usual).
       keep: (path, size) =>
-        (size <= KEEP_DEFAULT && !path.endsWith(STILL_SUFFIX)) || (path === CLIP_MP4 && size <= CLIP_KEEP_BYTES),
+        size <= KEEP_DEFAULT && !path.endsWith(STILL_SUFFIX) && path !== CLIP_MP4
+          ? encrypted && path.endsWith(VIDEO_SUFFIX)
+            ? 'pieces'
+            : true
+          : false,
+      // clip.mp4 goes to ffmpeg's packet digests while the rest is decrypted (from memory, never to a
+      // file); over CLIP_KEEP_BYTES it is left unchecked, as before.
+      stream: (path, size) => {
+        if (path !== CLIP_MP4 || size > CLIP_KEEP_BYTES || streamedClip !== undefined) return null;
+        const digests = streamedPacketDigests(ffmpegPath());
+        streamedClip = digests.result;
+        return digests.sink;
+      },
+      // ffmpeg is looked for at the first video item, while this process is still small (each spawn
+      // copies its page tables); the sealed side of the clip check starts as soon as the manifest names it.
+      onEntry: (path, read) => {
+        if (path.endsWith(VIDEO_SUFFIX)) void lookForFfmpeg();
+        if (path === MANIFEST) sealedClip = startSealedDigests(read, read.get(MANIFEST)?.bytes ?? null, ffmpegPath());
+      },
     });
     report.pass('archive', `${encrypted ? 'decrypted, ' : ''}${files.size} files, a well-formed ustar archive`);
   } catch (error) {
@@ -72,7 +103,11 @@ export async function verifyBundle(o: VerifyBundleOptions): Promise<VerifyReport
       seen.add(s.sessionId);
       verifyBundleSession(ctx, s);
     }
-    await checkClip(ctx, manifest, o.env ?? process.env);
+    await checkClip(ctx, manifest, env, {
+      ffmpeg: lookForFfmpeg(),
+      ...(streamedClip === undefined ? {} : { clip: streamedClip }),
+      sealed: sealedClip,
+    });
   }
   for (const path of files.keys())
     if (path.startsWith('sessions/') && !ctx.claimed.has(path))
@@ -83,6 +118,7 @@ export async function verifyBundle(o: VerifyBundleOptions): Promise<VerifyReport
 
 const KEEP_DEFAULT = 16 * 1024 * 1024;
 const STILL_SUFFIX = `.${mediaExtension('still')}`;
+const VIDEO_SUFFIX = `.${mediaExtension('video-fragment')}`;
 
 function verifyBundleSession(ctx: BundleContext, s: ManifestSession): void {
   const parsed = sessionFactsSchema.safeParse(parseJson(fileBytes(ctx, bundlePath.session(s.sessionId))));
@@ -95,6 +131,13 @@ function verifyBundleSession(ctx: BundleContext, s: ManifestSession): void {
     );
   else facts = parsed.data;
   const records = checkBundleRecords(ctx, s, facts);
+  // Which redaction was in force, as the bundled window records state it (docs/redaction.md).
+  reportRedaction(
+    `session ${s.sessionId}`,
+    s.kind,
+    [...records.values()].map((r) => r.body),
+    ctx.report,
+  );
   checkBundleItems(ctx, s, records);
   checkBundleTokens(ctx, s, records);
 }

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import type { StreamedContent } from './ustar-writer.ts';
+
+/** Pieces of the page are at most this large. */
+const PIECE_BYTES = 64 * 1024;
+/** An image is encoded this many bytes at a time: a multiple of 3 (no piece is padded), 64 KiB of base64. */
+const IMAGE_PIECE_BYTES = (PIECE_BYTES / 4) * 3;
+
+/**
+ * The images report.html embeds as `data:` URIs, kept out of the page's text until its bytes are made:
+ * the template holds a marker per image, and `render` gives the page's exact size and then its bytes in
+ * small pieces, each image's base64 made piece by piece as the archive takes it. An hour's report embeds
+ * up to 48 MiB of PNG; as one JavaScript string (base64 text, template concatenation, then UTF-8
+ * encoding) and then one buffer, that cost more than a second of CPU and as much in garbage collection
+ * and page faults, for bytes that are ASCII by construction.
+ */
+export class InlineImages {
+  /** Random per report, so no recorded text (escaped or not) can forge or collide with a marker. */
+  readonly #nonce = randomBytes(16).toString('hex');
+  readonly #images: Buffer[] = [];
+
+  /** A marker standing for `bytes` as base64 (the text of a `data:image/png;base64,…` URI's data). */
+  base64(bytes: Buffer): string {
+    this.#images.push(bytes);
+    return `\u0000${this.#nonce}:${this.#images.length - 1}\u0000`;
+  }
+
+  /**
+   * `html` as UTF-8 with every marker replaced by its image's base64: its exact size, and its bytes in
+   * pieces of at most 64 KiB, made as they are archived.
+   */
+  render(html: string): StreamedContent {
+    const parts = html.split(new RegExp(`\u0000${this.#nonce}:(\\d+)\u0000`));
+    // split() with a capture group alternates text, image index, text, …
+    const pieces = parts.map((p, i) => (i % 2 === 1 ? (this.#images[Number(p)] ?? Buffer.alloc(0)) : p));
+    let size = 0;
+    for (const p of pieces) size += typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : 4 * Math.ceil(p.length / 3);
+    return { size, pieces: () => renderPieces(pieces) };
+  }
+}
+
+function* renderPieces(pieces: readonly (string | Buffer)[]): Generator<Buffer> {
+  for (const p of pieces) {
+    if (typeof p === 'string') {
+      const text = Buffer.from(p, 'utf8');
+      for (let off = 0; off < text.length; off += PIECE_BYTES) yield text.subarray(off, off + PIECE_BYTES);
+      continue;
+    }
+    // Base64 is ASCII: latin1 turns each character into its one byte.
+    for (let off = 0; off < p.length; off += IMAGE_PIECE_BYTES)
+      yield Buffer.from(p.toString('base64', off, Math.min(off + IMAGE_PIECE_BYTES, p.length)), 'latin1');
+  }
+}

@@ -1,0 +1,89 @@
+import { videoPacketDigests } from '../../export/clip-remux.ts';
+import type { ContentSink } from './tar-reader.ts';
+
+export type PacketDigests = Awaited<ReturnType<typeof videoPacketDigests>>;
+
+/** The sink waits for ffmpeg to take its pieces once this many bytes are queued. */
+const QUEUE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * ffmpeg's packet digests of an archive entry computed while the archive is read: the sink hands each
+ * piece of content to ffmpeg's stdin as it is decrypted, so the separate process works beside the
+ * decryption instead of after it, and the entry is never held whole in memory. The result is only
+ * trusted once the archive was read completely (an aborted sink makes ffmpeg fail, never pass). Pieces
+ * wait in a bounded queue while ffmpeg is being looked for.
+ */
+export function streamedPacketDigests(ffmpeg: Promise<string | null>): {
+  readonly sink: ContentSink;
+  /** null when there is no ffmpeg (the pieces were dropped). */
+  readonly result: Promise<PacketDigests | null>;
+} {
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let failure: Error | null = null;
+  /** Set once ffmpeg's feeder stopped asking (it exited or refused the input): pieces are dropped. */
+  let closed = false;
+  let wake: (() => void) | null = null;
+  let drained: (() => void) | null = null;
+  const notify = (): void => {
+    wake?.();
+    wake = null;
+  };
+  async function* pieces(): AsyncGenerator<Buffer> {
+    try {
+      for (;;) {
+        const next = queue.shift();
+        if (next !== undefined) {
+          queued -= next.length;
+          if (queued < QUEUE_BYTES) {
+            drained?.();
+            drained = null;
+          }
+          yield next;
+          continue;
+        }
+        if (failure !== null) throw failure;
+        if (ended) return;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    } finally {
+      closed = true;
+      queue.length = 0;
+      drained?.();
+      drained = null;
+    }
+  }
+  const result = ffmpeg.then((path) => {
+    if (path !== null) return videoPacketDigests(path, pieces());
+    closed = true;
+    queue.length = 0;
+    drained?.();
+    return null;
+  });
+  // Awaited by the clip check; until then a failure (ffmpeg not starting) must not count as unhandled.
+  result.catch(() => undefined);
+  const sink: ContentSink = {
+    async write(chunk) {
+      if (closed || ended || failure !== null) return;
+      queue.push(chunk);
+      queued += chunk.length;
+      notify();
+      if (queued >= QUEUE_BYTES)
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+        });
+    },
+    end() {
+      ended = true;
+      notify();
+    },
+    abort(reason) {
+      failure = reason;
+      notify();
+    },
+  };
+  return { sink, result };
+}
