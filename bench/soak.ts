@@ -8,7 +8,8 @@
 //
 // --seconds defaults to AEV_SOAK_SECONDS, else 1800 (the 30-minute run); CI runs it for 60 s through
 // test/integration/faults/soak.test.ts. Checks: no fd growth beyond --max-fd-growth (default 8) after
-// warm-up, RSS growth after warm-up under --max-rss-growth-mb (default 50), growth of the live JS heap
+// warm-up, RSS trend after warm-up (median of the last quarter minus that of the first, so pages kept
+// for reuse and given back do not count as growth) under --max-rss-growth-mb (default 50), growth of the live JS heap
 // after full collections (V8's --trace-gc, set for the daemon) under --max-heap-growth-mb (default 20),
 // status unsealedEvents 0,
 // every acknowledged event stored, verify without failures (time-stamps off here: pending allowed).
@@ -201,9 +202,9 @@ async function main(): Promise<number> {
       value: `${growth.fdGrowth} (≤ ${MAX_FD_GROWTH})`,
     },
     {
-      name: 'RSS growth after warm-up',
-      ok: growth.rssGrowthKiB < MAX_RSS_GROWTH_KIB,
-      value: `${(growth.rssGrowthKiB / 1024).toFixed(1)} MiB (< ${MAX_RSS_GROWTH_KIB / 1024})`,
+      name: 'RSS trend after warm-up (median of the last quarter - median of the first)',
+      ok: growth.rssTrendKiB < MAX_RSS_GROWTH_KIB,
+      value: `${(growth.rssTrendKiB / 1024).toFixed(1)} MiB (< ${MAX_RSS_GROWTH_KIB / 1024}); highest RSS was ${(growth.rssGrowthKiB / 1024).toFixed(1)} MiB above the baseline`,
     },
     {
       name: `JS heap live after full GC, growth after warm-up (${gc.fullCollections()} full collections)`,

@@ -306,12 +306,15 @@ describe.skipIf(!canRun)('desktop UI in Chromium (real engine, Xvfb, ffmpeg, TSA
 
   it('moves the video when the terminal is moved (the other way round)', async () => {
     await page.locator('.terminal-replay .ap-term-text').focus();
-    // asciinema-player's own keyboard: "8" jumps to 80 % of the cast.
+    // asciinema-player's own keyboard: "8" jumps to 80 % of the cast. Pressed again while the terminal
+    // is not there yet: on a busy machine the first press can come before the player takes keys, and
+    // a second jump to the same place changes nothing once it has.
     await page.keyboard.press('8');
     await expect
       .poll(
         async () => {
           const c = await clocks(page);
+          if (c.terminal <= c.terminalDuration * 0.7) await page.keyboard.press('8');
           return c.terminal > c.terminalDuration * 0.7 && Math.abs(c.terminal - expectedTerminal(c.video)) < 0.6;
         },
         { timeout: 10_000 },
