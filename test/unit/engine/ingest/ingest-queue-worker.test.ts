@@ -10,9 +10,6 @@ import { openIndex } from '../../../../electron/engine/index/open-index.ts';
 import { EventWriter } from '../../../../electron/engine/ingest/event-writer.ts';
 import type { WrittenEvent } from '../../../../electron/engine/ingest/event-writer.ts';
 import { IngestQueue } from '../../../../electron/engine/ingest/ingest-queue.ts';
-import type { CommitDurability } from '../../../../electron/engine/ingest/ingest-queue.ts';
-import { normalizeEvent } from '../../../../electron/engine/ingest/normalize-event.ts';
-import type { NormalizedEvent } from '../../../../electron/engine/ingest/normalize-event.ts';
 import { payloadAad } from '../../../../electron/engine/ingest/payload-aad.ts';
 import { parseStoredEvent } from '../../../../electron/engine/ingest/stored-event.ts';
 import { systemClock } from '../../../../electron/engine/runtime/clock.ts';
@@ -20,32 +17,10 @@ import { leafHash } from '../../../../electron/engine/seal/merkle.ts';
 import { merkleRoot } from '../../../../electron/engine/seal/merkle.ts';
 import { SessionTracker } from '../../../../electron/engine/sessions/session-tracker.ts';
 import { openBytes } from '../../../../electron/engine/vault/aead.ts';
-import { hookPayload } from '../../../helpers/raw-client.ts';
+import { ManualDisk, queuedEvent } from '../../../helpers/ingest-fixtures.ts';
 import { makeTempDir } from '../../../helpers/temp-dir.ts';
 
-/** A disk whose flushes finish when the test says so. */
-class ManualDisk implements CommitDurability {
-  readonly deferred = true;
-  readonly flushes: PromiseWithResolvers<undefined>[] = [];
-  blockingFlushes = 0;
-  commitsHeld: Promise<void> | null = null;
-
-  sync(): Promise<void> {
-    const flush = Promise.withResolvers<undefined>();
-    this.flushes.push(flush);
-    return flush.promise;
-  }
-
-  syncBlocking(): void {
-    this.blockingFlushes += 1;
-  }
-}
-
-function event(session: string, kind = 'Notification'): NormalizedEvent {
-  const payload = hookPayload(session, kind);
-  const bytes = Buffer.from(JSON.stringify({ type: 'event', id: 1, event: { agent: 'claude-code', payload } }));
-  return normalizeEvent({ agent: 'claude-code', payload }, { transport: 'socket-frame', bytes });
-}
+const event = queuedEvent;
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;
