@@ -17,10 +17,8 @@ import { leafHash } from '../../../../electron/engine/seal/merkle.ts';
 import { merkleRoot } from '../../../../electron/engine/seal/merkle.ts';
 import { SessionTracker } from '../../../../electron/engine/sessions/session-tracker.ts';
 import { openBytes } from '../../../../electron/engine/vault/aead.ts';
-import { ManualDisk, queuedEvent } from '../../../helpers/ingest-fixtures.ts';
+import { ManualDisk, queuedEvent as event } from '../../../helpers/ingest-fixtures.ts';
 import { makeTempDir } from '../../../helpers/temp-dir.ts';
-
-const event = queuedEvent;
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;

@@ -11,10 +11,8 @@ import type { WrittenEvent } from '../../../../electron/engine/ingest/event-writ
 import { IngestQueue } from '../../../../electron/engine/ingest/ingest-queue.ts';
 import { systemClock } from '../../../../electron/engine/runtime/clock.ts';
 import { SessionTracker } from '../../../../electron/engine/sessions/session-tracker.ts';
-import { ManualDisk, queuedEvent } from '../../../helpers/ingest-fixtures.ts';
+import { ManualDisk, queuedEvent as event } from '../../../helpers/ingest-fixtures.ts';
 import { makeTempDir } from '../../../helpers/temp-dir.ts';
-
-const event = queuedEvent;
 
 /** Settles pending callbacks: setImmediate (the queue's flush) and the promise jobs after it. */
 async function turn(): Promise<void> {
