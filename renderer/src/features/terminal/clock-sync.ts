@@ -21,6 +21,8 @@ const PLAYING_TOLERANCE_S = 0.5;
 const USER_MOVE_S = 1;
 const USER_WINDOW_MS = 2000;
 const POLL_MS = 250;
+// A terminal that moved this much since the user's touch was moved by it (more than a poll of playing).
+const TOUCH_MOVED_S = 0.5;
 
 /**
  * Keeps the terminal replay (asciinema-player) in step with the screen video (issue #6, "the terminal
@@ -38,8 +40,15 @@ export class ClockSync {
   readonly #termEl: HTMLElement;
   readonly #touched = () => {
     this.#touchedAt = performance.now();
+    this.#termAtTouch = playerTime(this.#term);
   };
   #touchedAt = -Infinity;
+  /**
+   * The terminal's time when the user last touched it, until that touch has moved the video (or the
+   * video moved the terminal since): a seek the player takes long to make (a busy machine, a long cast)
+   * is still the user's, however late it lands. Null when no touch is outstanding.
+   */
+  #termAtTouch: number | undefined | null = null;
   #disposed = false;
 
   constructor(
@@ -118,6 +127,8 @@ export class ClockSync {
     const now = playerTime(this.#term);
     const tolerance = this.#video.paused ? PAUSED_TOLERANCE_S : PLAYING_TOLERANCE_S;
     if (!force && now !== undefined && Math.abs(now - target) <= tolerance) return;
+    // The video leads from here: an outstanding touch of the terminal is overtaken.
+    this.#termAtTouch = null;
     void this.#term.seek(target);
   }
 
@@ -139,14 +150,22 @@ export class ClockSync {
     return performance.now() - this.#touchedAt < USER_WINDOW_MS;
   }
 
+  /** A touch is outstanding and the terminal has moved since it (to wherever the user sent it). */
+  #movedByUser(now: number): boolean {
+    const before = this.#termAtTouch;
+    if (before === null) return false;
+    return before === undefined || Math.abs(now - before) > TOUCH_MOVED_S;
+  }
+
   #poll(): void {
     const now = playerTime(this.#term);
     if (now === undefined) return;
     this.#onTermTime(now);
-    if (!this.#userActive() || this.#video.seeking) return;
+    if (this.#video.seeking || !(this.#userActive() || this.#movedByUser(now))) return;
     if (Math.abs(now - this.#target()) > USER_MOVE_S) {
       // Followed once: the video's own seek brings the terminal along from here.
       this.#touchedAt = -Infinity;
+      this.#termAtTouch = null;
       this.#video.currentTime = Math.max(0, this.#map.termToVideo(now));
     }
   }
