@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyReport } from '../../../electron/common/model/verification.ts';
+import { ageEncrypt } from '../../../electron/engine/age/age-encrypt.ts';
+import { generateIdentity } from '../../../electron/engine/age/age-keys.ts';
 import { parseCast } from '../../../native/pty/asciicast.ts';
 import { runAev, testEnv } from '../../helpers/daemon-process.ts';
 import { startOpensslTsa } from '../../helpers/openssl-tsa.ts';
@@ -193,8 +195,10 @@ describe.skipIf(missing.length > 0)('clip and report in an exported bundle (real
   async function verify(
     file: string,
     extraEnv: Record<string, string> = {},
+    identityFile?: string,
   ): Promise<{ code: number | null; report: VerifyReport }> {
-    const r = await runAev(['verify', file, '--json'], { ...env, ...extraEnv }, undefined, 120_000);
+    const identity = identityFile === undefined ? [] : ['--identity', identityFile];
+    const r = await runAev(['verify', file, ...identity, '--json'], { ...env, ...extraEnv }, undefined, 120_000);
     let report: VerifyReport = { ok: false, items: [], counts: { pass: 0, fail: 0, pending: 0 } };
     try {
       report = JSON.parse(r.stdout) as VerifyReport;
@@ -327,14 +331,40 @@ describe.skipIf(missing.length > 0)('clip and report in an exported bundle (real
     expect(r.report.items.find((i) => i.item === 'file clip/terminal.cast')).toMatchObject({ status: 'pass' });
   });
 
-  it('fails with CLIP_MISMATCH when clip.mp4 is another video, even with SHA256SUMS fixed', async () => {
-    const at = extract(bundle, 'other-video');
+  /** The bundle with clip.mp4 replaced by a test pattern (SHA256SUMS fixed), as a plain tar. */
+  function otherVideoBundle(name: string): string {
+    const at = extract(bundle, name);
     const other = execFileSync('ffmpeg', [
       ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=640x480:rate=5', '-t', '3', '-c:v', 'libx264'],
       ...['-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov', 'pipe:1'],
     ]);
     substitute(at, 'clip/clip.mp4', other);
-    const r = await verify(repack(at, 'other-video'));
+    return repack(at, name);
+  }
+
+  it('fails with CLIP_MISMATCH when clip.mp4 is another video, even with SHA256SUMS fixed', async () => {
+    const r = await verify(otherVideoBundle('other-video'));
+    expect(r.code).toBe(1);
+    const failures = r.report.items.filter((i) => i.status === 'fail');
+    expect(failures, JSON.stringify(failures)).toEqual([
+      expect.objectContaining({ item: 'file clip/clip.mp4', code: 'CLIP_MISMATCH' }),
+    ]);
+  });
+
+  it('fails with CLIP_MISMATCH in an age-encrypted bundle too (the clip is checked while it is decrypted)', async () => {
+    const { identity, recipient } = generateIdentity();
+    const identityFile = path.join(work.dir, 'lead.age-identity');
+    fs.writeFileSync(identityFile, `${identity}\n`, { mode: 0o600 });
+    const encrypt = (plain: string, name: string): string => {
+      const out = path.join(work.dir, `${name}.aevb.age`);
+      fs.writeFileSync(out, ageEncrypt(fs.readFileSync(plain), [recipient]));
+      return out;
+    };
+    // The same bundle encrypted verifies: the failure below is the substituted clip, not the encryption.
+    const clean = await verify(encrypt(bundle, 'clean-encrypted'), {}, identityFile);
+    expect(clean.code, notPassed(clean.report)).toBe(0);
+    expect(clean.report.items.find((i) => i.item === 'file clip/clip.mp4')).toMatchObject({ status: 'pass' });
+    const r = await verify(encrypt(otherVideoBundle('other-video-encrypted'), 'other-video'), {}, identityFile);
     expect(r.code).toBe(1);
     const failures = r.report.items.filter((i) => i.status === 'fail');
     expect(failures, JSON.stringify(failures)).toEqual([
