@@ -33,9 +33,6 @@ interface MediaRow {
   leaf: Buffer;
 }
 
-/** Object writes in flight at once (see `add`); each holds a thread-pool thread while it syncs. */
-const WRITES_IN_FLIGHT = 2;
-
 /** One `add` between its call and its row. */
 interface Pending {
   readonly sessionId: string;
@@ -52,9 +49,9 @@ interface Pending {
  * into a vault object (invariant I1: no plaintext file ever exists), then one transaction gives the item
  * its per-session seq and its descriptor, whose SHA-256 is the leaf the next window seals (I2).
  *
- * Pipelined: `add` may be called again before the previous call's promise settles. Up to
- * WRITES_IN_FLIGHT objects are encrypted and written at once (one fragment is written while the previous
- * one syncs), but rows are inserted strictly in call order per session, and a row is inserted only once
+ * Pipelined: `add` may be called again before the previous call's promise settles. As many objects
+ * as the vault suggests (`ObjectStore.writesInFlight`) are encrypted and written at once (one written while
+ * another syncs), but rows are inserted strictly in call order per session, and a row is inserted only once
  * its object is durable (temp file fsync'd, renamed, folder fsync'd): the sealer reads committed rows
  * only, so no chain record can seal, and become durable before, an object that is not on disk. Items
  * whose objects are ready together share one fsync'd commit (if that fails, each is tried alone, so one
@@ -100,7 +97,7 @@ export class MediaStore {
   }
 
   async #write(p: Pending): Promise<void> {
-    if (this.#writing >= WRITES_IN_FLIGHT) await new Promise<void>((go) => this.#slotWaiters.push(go));
+    if (this.#writing >= this.#objects.writesInFlight) await new Promise<void>((go) => this.#slotWaiters.push(go));
     this.#writing += 1;
     try {
       const put = await this.#objects.put(p.item.kind, p.objectId, p.item.bytes);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { fstatSync, readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { AevError } from '../../common/errors.ts';
 import { randomBytesFast } from '../runtime/random-pool.ts';
@@ -127,34 +128,103 @@ async function* openFrom(
   o: ObjectIdentity,
 ): AsyncGenerator<Buffer> {
   let block = await readExactly(handle, buffer, Math.min(size, buffer.length), 0);
-  if (!block.subarray(0, MAGIC.length).equals(MAGIC)) throw corrupt('the file has no vault header');
-  const version = block[MAGIC.length];
-  if (version === V1) {
+  const layout = layoutOf(block, size, objectsKey, o);
+  if (layout === 'v1') {
     if (block.length < size) {
       const whole = Buffer.allocUnsafe(size);
       block.copy(whole);
       await readExactly(handle, whole.subarray(block.length), size - block.length, block.length);
       block = whole;
     }
-    yield openBytes(objectsKey, block.subarray(V1_HEADER.length), v1Aad(o));
+    yield openV1(block, objectsKey, o);
     return;
   }
-  if (version !== V2 || block[MAGIC.length + 1] !== SEGMENT_LOG2 || size < V2_HEADER_BYTES)
-    throw corrupt(`unknown object format ${String(version)}`);
-  const plain = plainBytesOf(size - V2_HEADER_BYTES);
-  if (plain === null) throw corrupt('the object file was cut short or extended');
-  const cipher = v2Cipher(objectsKey, Buffer.from(block.subarray(0, V2_HEADER_BYTES)), o);
-  const count = segmentCount(plain);
   // `block` holds the file's bytes from `blockAt`; segments are opened in place, then the next ~1 MiB
   // is read into the same buffer (each opened segment is a fresh buffer, so none refers to it).
   let blockAt = 0;
-  for (let i = 0; i < count; i++) {
-    const at = V2_HEADER_BYTES + i * SEALED_SEGMENT_BYTES;
-    const length = Math.min(SEALED_SEGMENT_BYTES, size - at);
+  for (let i = 0; i < layout.count; i++) {
+    const { at, length } = segmentSpan(i, size);
     if (at + length > blockAt + block.length) {
       block = await readExactly(handle, buffer, Math.min(size - at, buffer.length), at);
       blockAt = at;
     }
-    yield cipher.open(i, i === count - 1, block.subarray(at - blockAt, at - blockAt + length));
+    yield layout.cipher.open(i, i === layout.count - 1, block.subarray(at - blockAt, at - blockAt + length));
   }
+}
+
+/**
+ * The plaintext's length and hex SHA-256 of the object file open as `fd`, in one pass like
+ * `openObject`, with blocking reads: for a worker thread (object-worker.ts), where a direct read is
+ * cheaper than a trip to libuv's thread pool. `buffer` is the caller's reusable read buffer.
+ */
+export function digestObjectSync(
+  fd: number,
+  buffer: Buffer,
+  objectsKey: Buffer,
+  o: ObjectIdentity,
+): { readonly size: number; readonly sha256: string } {
+  const size = fstatSync(fd).size;
+  if (size < V1_MIN_BYTES) throw corrupt('the object file is too short for a vault header');
+  const read = (into: Buffer, length: number, position: number): Buffer => {
+    let done = 0;
+    while (done < length) {
+      const n = readSync(fd, into, done, length - done, position + done);
+      if (n === 0) throw corrupt('the object file ended early');
+      done += n;
+    }
+    return into.subarray(0, length);
+  };
+  const hash = createHash('sha256');
+  let block = read(buffer, Math.min(size, buffer.length), 0);
+  const layout = layoutOf(block, size, objectsKey, o);
+  if (layout === 'v1') {
+    const whole = size <= buffer.length ? block : read(Buffer.allocUnsafe(size), size, 0);
+    const plain = openV1(whole, objectsKey, o);
+    return { size: plain.length, sha256: hash.update(plain).digest('hex') };
+  }
+  let plainBytes = 0;
+  let blockAt = 0;
+  for (let i = 0; i < layout.count; i++) {
+    const { at, length } = segmentSpan(i, size);
+    if (at + length > blockAt + block.length) {
+      block = read(buffer, Math.min(size - at, buffer.length), at);
+      blockAt = at;
+    }
+    const plain = layout.cipher.open(i, i === layout.count - 1, block.subarray(at - blockAt, at - blockAt + length));
+    hash.update(plain);
+    plainBytes += plain.length;
+  }
+  return { size: plainBytes, sha256: hash.digest('hex') };
+}
+
+/** Bytes a worker's reusable read buffer should have (see `digestObjectSync`). */
+export const OBJECT_READ_BYTES = READ_BYTES;
+
+/** What the file's first bytes say: format 1 (one message), or format 2's cipher and segment count. */
+function layoutOf(
+  head: Buffer,
+  size: number,
+  objectsKey: Buffer,
+  o: ObjectIdentity,
+): 'v1' | { readonly cipher: SegmentCipher; readonly count: number } {
+  if (!head.subarray(0, MAGIC.length).equals(MAGIC)) throw corrupt('the file has no vault header');
+  const version = head[MAGIC.length];
+  if (version === V1) return 'v1';
+  if (version !== V2 || head[MAGIC.length + 1] !== SEGMENT_LOG2 || size < V2_HEADER_BYTES)
+    throw corrupt(`unknown object format ${String(version)}`);
+  const plain = plainBytesOf(size - V2_HEADER_BYTES);
+  if (plain === null) throw corrupt('the object file was cut short or extended');
+  return {
+    cipher: v2Cipher(objectsKey, Buffer.from(head.subarray(0, V2_HEADER_BYTES)), o),
+    count: segmentCount(plain),
+  };
+}
+
+function openV1(whole: Buffer, objectsKey: Buffer, o: ObjectIdentity): Buffer {
+  return openBytes(objectsKey, whole.subarray(V1_HEADER.length), v1Aad(o));
+}
+
+function segmentSpan(i: number, size: number): { readonly at: number; readonly length: number } {
+  const at = V2_HEADER_BYTES + i * SEALED_SEGMENT_BYTES;
+  return { at, length: Math.min(SEALED_SEGMENT_BYTES, size - at) };
 }

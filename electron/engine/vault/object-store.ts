@@ -5,6 +5,16 @@ import path from 'node:path';
 import { AevError } from '../../common/errors.ts';
 import { fsError, removeDurableFile, writeDurableFile } from './durable-file.ts';
 import { openObject, sealObject } from './object-format.ts';
+import { ObjectWorkers } from './object-workers.ts';
+import { WorkerGone, workerThreadCount } from './worker-pool.ts';
+import type { ObjectWorkerReply } from './object-workers.ts';
+
+/**
+ * Objects from this size on are sealed in the worker threads (object-workers.ts); smaller ones too
+ * once the workers run. Below it, a process that only ever writes small objects (a CLI command, the
+ * device key) starts no thread.
+ */
+const WORKER_MIN_BYTES = 64 * 1024;
 
 export const OBJECT_KINDS = [
   'event-payload',
@@ -41,6 +51,7 @@ export class ObjectStore {
   readonly #vaultId: string;
   readonly #key: () => Buffer;
   readonly #madeDirs = new Set<string>();
+  #workers: ObjectWorkers | null = null;
 
   /** `key` returns the current objects subkey and throws once the vault is closed. */
   constructor(vaultDir: string, vaultId: string, key: () => Buffer) {
@@ -59,8 +70,15 @@ export class ObjectStore {
     data: Buffer,
   ): Promise<{ readonly size: number; readonly storedSize: number; readonly sha256: string }> {
     const file = this.pathOf(kind, id);
-    const sealed = sealObject(this.#key(), { vaultId: this.#vaultId, kind, id }, data);
+    const key = this.#key();
     await this.#ensureDir(path.dirname(file));
+    const workers = this.#workers?.usable === true || data.length >= WORKER_MIN_BYTES ? this.#pool(key) : null;
+    const reply = workers === null ? null : await workers.put(file, kind, id, data).catch(workerGone);
+    if (reply !== null) {
+      if (!reply.ok) throw replyError(reply, 'write', file);
+      return { size: data.length, storedSize: reply.storedSize, sha256: reply.sha256 };
+    }
+    const sealed = sealObject(key, { vaultId: this.#vaultId, kind, id }, data);
     await writeDurableFile(file, sealed.pieces);
     return { size: data.length, storedSize: sealed.storedSize, sha256: sealed.sha256 };
   }
@@ -84,8 +102,21 @@ export class ObjectStore {
     return { bytes, sha256: hash.digest('hex') };
   }
 
-  /** The plaintext's length and hex SHA-256 in one streaming pass, never holding the whole plaintext. */
+  /**
+   * The plaintext's length and hex SHA-256 in one streaming pass, never holding the whole plaintext.
+   * Done by a worker thread (object-workers.ts): digests of many objects asked for at once (verification)
+   * run on all cores.
+   */
   async digest(kind: ObjectKind, id: string): Promise<{ readonly size: number; readonly sha256: string }> {
+    const file = this.pathOf(kind, id);
+    const workers = this.#pool(this.#key());
+    const reply = workers === null ? null : await workers.digest(file, kind, id).catch(workerGone);
+    if (reply !== null) {
+      if (reply.ok) return { size: reply.size, sha256: reply.sha256 };
+      if (reply.errno === 'ENOENT') throw missing(kind, id, undefined);
+      if (reply.code === 'E_OBJECT_CORRUPT') throw corrupt(kind, id, file, reply.message, undefined);
+      throw replyError(reply, 'read', file);
+    }
     const hash = createHash('sha256');
     let size = 0;
     for await (const piece of this.stream(kind, id)) {
@@ -106,22 +137,14 @@ export class ObjectStore {
     try {
       handle = await fsp.open(file, 'r');
     } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new AevError('E_OBJECT_MISSING', `the ${kind} object ${id} is not in the vault`, { kind, id }, { cause });
-      }
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw missing(kind, id, cause);
       throw fsError(cause, 'read', file);
     }
     try {
       yield* openObject(handle, this.#key(), { vaultId: this.#vaultId, kind, id });
     } catch (cause) {
-      if (cause instanceof AevError && cause.code === 'E_OBJECT_CORRUPT') {
-        throw new AevError(
-          'E_OBJECT_CORRUPT',
-          `the ${kind} object ${id} fails authentication: it was changed or replaced (${cause.message})`,
-          { kind, id, file },
-          { cause },
-        );
-      }
+      if (cause instanceof AevError && cause.code === 'E_OBJECT_CORRUPT')
+        throw corrupt(kind, id, file, cause.message, cause);
       throw cause instanceof AevError ? cause : fsError(cause, 'read', file);
     } finally {
       await handle.close();
@@ -137,6 +160,28 @@ export class ObjectStore {
     const file = this.pathOf(kind, id);
     if (!fs.existsSync(path.dirname(file))) return;
     await removeDurableFile(file);
+  }
+
+  /**
+   * How many `put`s a caller that pipelines them (MediaStore) should keep in flight: two per worker
+   * thread once they run, so each has the next object queued while the caller indexes the last one;
+   * two before, when each holds one of libuv's four thread-pool threads while it syncs (the index's log
+   * flushes, which acknowledge events, need the others).
+   */
+  get writesInFlight(): number {
+    return this.#workers?.usable === true ? 2 * workerThreadCount() : 2;
+  }
+
+  /** Stops the worker threads, which zero their copy of the key; the vault calls this when it closes. */
+  close(): void {
+    this.#workers?.close();
+    this.#workers = null;
+  }
+
+  /** The worker threads, started at first need; null once they have all failed (then this thread works). */
+  #pool(key: Buffer): ObjectWorkers | null {
+    if (this.#workers === null) this.#workers = new ObjectWorkers(this.#vaultId, key);
+    return this.#workers.usable ? this.#workers : null;
   }
 
   /** Where the object lives on disk (for tamper tests and diagnostics); validates kind and id. */
@@ -165,4 +210,29 @@ export class ObjectStore {
     }
     this.#madeDirs.add(dir);
   }
+}
+
+function missing(kind: ObjectKind, id: string, cause: unknown): AevError {
+  return new AevError('E_OBJECT_MISSING', `the ${kind} object ${id} is not in the vault`, { kind, id }, { cause });
+}
+
+function corrupt(kind: ObjectKind, id: string, file: string, why: string, cause: unknown): AevError {
+  return new AevError(
+    'E_OBJECT_CORRUPT',
+    `the ${kind} object ${id} fails authentication: it was changed or replaced (${why})`,
+    { kind, id, file },
+    { cause },
+  );
+}
+
+/** A worker's failure as the error this thread would have thrown (same code, same message). */
+function replyError(reply: ObjectWorkerReply & { readonly ok: false }, what: string, file: string): AevError {
+  if (reply.code !== null) return new AevError(reply.code, reply.message, { file });
+  return fsError(Object.assign(new Error(reply.message), { code: reply.errno ?? undefined }), what, file);
+}
+
+/** A request whose worker died is done on this thread instead (null); any other rejection is thrown. */
+function workerGone(error: unknown): null {
+  if (error instanceof WorkerGone) return null;
+  throw error;
 }

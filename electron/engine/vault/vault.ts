@@ -187,8 +187,12 @@ export class Vault {
     this.#keyFile = next;
   }
 
-  /** Zeroes the master key and every subkey handed out; the vault cannot be used afterwards. */
+  /**
+   * Zeroes the master key and every subkey handed out, and has the object workers zero their copy; the
+   * vault cannot be used afterwards.
+   */
   close(): void {
+    this.objects.close();
     this.#masterKey?.fill(0);
     this.#masterKey = null;
     for (const key of this.#subkeys.values()) key.fill(0);

@@ -1,14 +1,14 @@
 import type { Database } from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import type { ChainRecordBody } from '../../common/model/chain.ts';
-import { payloadAad } from '../ingest/payload-aad.ts';
-import { parseStoredEvent } from '../ingest/stored-event.ts';
 import { isCanonicalJson } from '../seal/canonical-json.ts';
 import type { ChainStore, StoredChainRecord } from '../seal/chain-store.ts';
 import { leafHash, merkleRoot } from '../seal/merkle.ts';
 import { verifySshsig } from '../seal/sshsig.ts';
-import { openBytes } from '../vault/aead.ts';
 import { chainRecordBodySchema } from './chain-record-schema.ts';
+import type { EventCheckWorkers, EventContentResults } from './event-checks.ts';
+import { EVENT_ROW_COLUMNS, eventContentFailures } from './event-content.ts';
+import type { EventRow } from './event-content.ts';
 import type { ReportBuilder } from './report-builder.ts';
 import type { TokenCheck } from './token-check.ts';
 
@@ -27,15 +27,8 @@ export interface SessionVerifyDeps {
   readonly deviceFingerprint: string;
   readonly checkToken: TokenCheck;
   readonly readMedia: MediaReader;
-}
-
-interface EventRow {
-  id: string;
-  session_id: string;
-  seq: number;
-  digest: Buffer;
-  payload_ct: Buffer;
-  redactions: string | null;
+  /** Event content checks in worker threads; without it, this thread does them. */
+  readonly eventChecks?: EventCheckWorkers;
 }
 
 /**
@@ -59,7 +52,7 @@ export async function verifySession(sessionId: string, deps: SessionVerifyDeps, 
   reportRedaction(at, session.kind, bodies.values(), report);
   // Content deleted under a valid tombstone is reported as PURGED, not missing (docs/retention.md).
   const purges = new PurgeLedger(bodies, trusted);
-  checkEvents(at, sessionId, bodies, deps, report, purges);
+  await checkEvents(at, sessionId, bodies, deps, report, purges);
   await checkMedia(at, sessionId, bodies, deps.db, deps.readMedia, report, purges);
   purges.report(at, bodies, report);
   checkIndexedPurge(at, deps.db, sessionId, bodies, report);
@@ -130,23 +123,72 @@ function checkRecords(
   return { bodies, trusted };
 }
 
-function checkEvents(
+/** An event row as the loop below needs it; `row` is the whole row when this thread read it. */
+interface EventEntry {
+  readonly seq: number;
+  readonly digest: Buffer;
+  readonly ctBytes: number;
+  readonly row: EventRow | null;
+}
+
+async function checkEvents(
   at: string,
   sessionId: string,
   bodies: ReadonlyMap<number, ChainRecordBody>,
   deps: SessionVerifyDeps,
   report: ReportBuilder,
   purges: PurgeLedger,
-): void {
-  const rows = deps.db
-    .prepare<[string], EventRow>(
-      'SELECT id, session_id, seq, digest, payload_ct, redactions FROM events WHERE session_id = ? ORDER BY seq',
-    )
-    .all(sessionId);
+): Promise<void> {
+  const lastSeq =
+    deps.db
+      .prepare<[string], { last: number | null }>('SELECT max(seq) AS last FROM events WHERE session_id = ?')
+      .get(sessionId)?.last ?? 0;
+  const full = deps.db.prepare<[string], EventRow>(
+    `SELECT ${EVENT_ROW_COLUMNS} FROM events WHERE session_id = ? ORDER BY seq`,
+  );
+  let entries: Iterable<EventEntry>;
+  let results: EventContentResults | null = null;
+  if (deps.eventChecks?.takes(lastSeq) === true) {
+    // The content checks in worker threads (event-checks.ts); meanwhile this thread reads only what the
+    // Merkle roots need.
+    const checks = deps.eventChecks.check(sessionId, lastSeq);
+    const light = deps.db
+      .prepare<[string], { seq: number; digest: Buffer; ctBytes: number }>(
+        'SELECT seq, digest, length(payload_ct) AS ctBytes FROM events WHERE session_id = ? ORDER BY seq',
+      )
+      .all(sessionId);
+    results = await checks;
+    entries = light.map((e) => ({ ...e, row: null }));
+  } else {
+    // Rows one at a time, each dropped once checked: an hour's ciphertexts held at once (~30 MB in tens
+    // of thousands of buffers) made much of verification's time garbage collection.
+    entries = mapRows(full.iterate(sessionId), (row) => ({
+      seq: row.seq,
+      digest: row.digest,
+      ctBytes: row.payload_ct.length,
+      row,
+    }));
+  }
+  const checkContent = (item: string, e: EventEntry): void => {
+    if (e.row !== null || results === null || !results.checked.has(e.seq)) {
+      // Checked here: no workers, or a row they did not see (an empty ciphertext, or a later snapshot).
+      const row =
+        e.row ??
+        deps.db
+          .prepare<[string, number], EventRow>(
+            `SELECT ${EVENT_ROW_COLUMNS} FROM events WHERE session_id = ? AND seq = ?`,
+          )
+          .get(sessionId, e.seq);
+      if (row === undefined) return;
+      for (const f of eventContentFailures(row, deps.fieldKey)) report.fail(item, f.code, f.message);
+      return;
+    }
+    for (const f of results.failures.get(e.seq) ?? []) report.fail(item, f.code, f.message);
+  };
   const owners = windowOwners(at, bodies, (b) => b.events, 'events', 'EVENTS_ROOT', report);
-  const byWindow = new Map<number, EventRow[]>();
+  const byWindow = new Map<number, Pick<EventEntry, 'seq' | 'digest'>[]>();
   let expectedSeq = 1;
-  for (const e of rows) {
+  for (const e of entries) {
     const item = `${at} event ${e.seq}`;
     if (e.seq !== expectedSeq)
       report.fail(`${at} event ${expectedSeq}`, 'EVENT_MISSING', `events ${expectedSeq}..${e.seq - 1} are missing`);
@@ -154,11 +196,11 @@ function checkEvents(
     const window = owners.owner.get(e.seq);
     // A purge empties the ciphertext and keeps the digest (the leaf): only a valid tombstone excuses that.
     const purged = window !== undefined && purges.covers(window);
-    if (purged) purges.noteEvent(window, { seq: e.seq, leafInput: e.digest }, e.payload_ct.length === 0);
-    if (!purged || e.payload_ct.length > 0) checkEventContent(item, e, deps.fieldKey, report);
+    if (purged) purges.noteEvent(window, { seq: e.seq, leafInput: e.digest }, e.ctBytes === 0);
+    if (!purged || e.ctBytes > 0) checkContent(item, e);
     if (window !== undefined) {
       const list = byWindow.get(window) ?? [];
-      list.push(e);
+      list.push({ seq: e.seq, digest: e.digest });
       byWindow.set(window, list);
       continue;
     }
@@ -189,28 +231,8 @@ function checkEvents(
   }
 }
 
-/** The stored event decrypts (its AAD binds the event id), matches its digest and names its own row. */
-function checkEventContent(item: string, e: EventRow, fieldKey: Buffer, report: ReportBuilder): void {
-  let plain: Buffer;
-  try {
-    plain = openBytes(fieldKey, e.payload_ct, payloadAad(e.id));
-  } catch {
-    report.fail(item, 'EVENT_CIPHERTEXT', 'the encrypted event does not decrypt (altered or moved)');
-    return;
-  }
-  if (!createHash('sha256').update(plain).digest().equals(e.digest))
-    report.fail(item, 'EVENT_DIGEST', 'the event does not match its digest');
-  let inner: { id?: unknown; seq?: unknown; sessionId?: unknown; redactions?: unknown } = {};
-  try {
-    inner = parseStoredEvent(plain).meta;
-  } catch {
-    // reported just below as a mismatch
-  }
-  if (inner.id !== e.id || inner.seq !== e.seq || inner.sessionId !== e.session_id)
-    report.fail(item, 'EVENT_ROW', 'the event content does not match its row');
-  // The clear summary that `aev sessions show` and `aev status` read must be the sealed one (docs/redaction.md).
-  else if (JSON.stringify(inner.redactions ?? null) !== (e.redactions ?? 'null'))
-    report.fail(item, 'EVENT_ROW', 'the redaction summary in the index differs from the sealed one');
+function* mapRows<T, U>(rows: Iterable<T>, f: (row: T) => U): Generator<U> {
+  for (const row of rows) yield f(row);
 }
 
 function checkTokens(

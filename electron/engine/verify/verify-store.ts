@@ -2,8 +2,10 @@ import type { KeyringPort } from '../../../native/keychain/keyring.ts';
 import { AevError } from '../../common/errors.ts';
 import type { MediaKind } from '../../common/model/media.ts';
 import type { VerifyItem, VerifyReport } from '../../common/model/verification.ts';
+import { runtimePaths } from '../runtime/data-root.ts';
 import { ChainStore } from '../seal/chain-store.ts';
 import { fingerprintSha256, loadDeviceKey } from '../seal/device-key.ts';
+import { EventCheckWorkers } from './event-checks.ts';
 import { openStoreReadOnly } from './open-store.ts';
 import { ReportBuilder } from './report-builder.ts';
 import { tokenChecker } from './token-check.ts';
@@ -20,6 +22,8 @@ export interface VerifyStoreOptions {
   readonly allowPending: boolean;
   readonly onItem?: (item: VerifyItem) => void;
   readonly onProgress?: (done: number, total: number, sessionId: string) => void;
+  /** Sessions with at least this many events have their events' content checked in worker threads. */
+  readonly eventWorkerMinEvents?: number;
 }
 
 /**
@@ -29,6 +33,7 @@ export interface VerifyStoreOptions {
 export async function verifyStore(o: VerifyStoreOptions): Promise<VerifyReport> {
   const { vault, db, close } = await openStoreReadOnly(o);
   const report = new ReportBuilder(o.onItem);
+  let eventChecks: EventCheckWorkers | undefined;
   try {
     const device = loadDeviceKey(await vault.objects.get('device-key', 'device'));
     const checkToken = tokenChecker(o.trustPem);
@@ -39,10 +44,16 @@ export async function verifyStore(o: VerifyStoreOptions): Promise<VerifyReport> 
             .all()
             .map((r) => r.id)
         : o.sessions;
+    eventChecks = new EventCheckWorkers(
+      runtimePaths(o.dataRoot).indexPath,
+      vault.subkey('index-fields'),
+      o.eventWorkerMinEvents,
+    );
     const deps = {
       db,
       chain: new ChainStore(db),
       fieldKey: vault.subkey('index-fields'),
+      eventChecks,
       devicePublicKey: device.publicKeyRaw,
       deviceFingerprint: fingerprintSha256(device.publicKeyRaw),
       checkToken,
@@ -60,6 +71,7 @@ export async function verifyStore(o: VerifyStoreOptions): Promise<VerifyReport> 
       throw error;
     }
   } finally {
+    eventChecks?.close();
     close();
   }
   return report.build(o.allowPending);
