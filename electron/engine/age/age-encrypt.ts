@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { AevError } from '../../common/errors.ts';
 import { encodeHeader } from './age-header.ts';
 import { parseRecipient } from './age-keys.ts';
@@ -7,11 +8,40 @@ import { wrapFileKey } from './age-x25519.ts';
 
 const FILE_KEY_BYTES = 16;
 
+/** What comes before an age file's payload, and the key its STREAM chunks are sealed under. */
+export interface AgeFileStart {
+  /** The header (with its MAC) and the 16-byte payload nonce: the file's first bytes. */
+  readonly prefix: Buffer;
+  /** HKDF-SHA-256(file key, nonce, "payload"); node:crypto can hand it to a worker thread as is. */
+  readonly payloadKey: KeyObject;
+}
+
 /**
- * An age v1 file for X25519 recipients (age-encryption.org/v1), made with node:crypto alone: a random
- * 16-byte file key wrapped once per recipient, the MAC'd header, a random payload nonce, then the payload
- * in STREAM chunks. `start()` gives the header and nonce; `push` and `finish` the ciphertext. The output
- * decrypts with the reference `age -d` and with any conforming implementation.
+ * A fresh random file key wrapped once per `age1…` recipient (anything else is E_USAGE), the MAC'd header
+ * and a random payload nonce (age-encryption.org/v1 "Header" and "Payload"). The file key is zeroed once
+ * the payload key is derived: nothing else needs it.
+ */
+export function startAgeFile(recipients: readonly string[]): AgeFileStart {
+  if (recipients.length === 0) throw new AevError('E_USAGE', 'age needs at least one recipient');
+  const keys = recipients.map(parseRecipient);
+  const fileKey = randomBytes(FILE_KEY_BYTES);
+  const nonce = randomBytes(PAYLOAD_NONCE_BYTES);
+  const prefix = Buffer.concat([
+    encodeHeader(
+      keys.map((k) => wrapFileKey(fileKey, k)),
+      fileKey,
+    ),
+    nonce,
+  ]);
+  const key = payloadKey(fileKey, nonce);
+  fileKey.fill(0);
+  return { prefix, payloadKey: key };
+}
+
+/**
+ * An age v1 file for X25519 recipients (age-encryption.org/v1), made with node:crypto alone: the start
+ * `startAgeFile` makes, then the payload in STREAM chunks; the first `push` or `finish` gives the start
+ * before its ciphertext. The output decrypts with the reference `age -d` and any conforming implementation.
  */
 export class AgeEncryptor {
   readonly #prefix: Buffer;
@@ -20,19 +50,9 @@ export class AgeEncryptor {
 
   /** `recipients`: `age1…` strings; anything else is E_USAGE before a byte is written. */
   constructor(recipients: readonly string[]) {
-    if (recipients.length === 0) throw new AevError('E_USAGE', 'age needs at least one recipient');
-    const keys = recipients.map(parseRecipient);
-    const fileKey = randomBytes(FILE_KEY_BYTES);
-    const nonce = randomBytes(PAYLOAD_NONCE_BYTES);
-    this.#prefix = Buffer.concat([
-      encodeHeader(
-        keys.map((k) => wrapFileKey(fileKey, k)),
-        fileKey,
-      ),
-      nonce,
-    ]);
-    this.#payload = new AgePayloadEncryptor(payloadKey(fileKey, nonce));
-    fileKey.fill(0);
+    const start = startAgeFile(recipients);
+    this.#prefix = start.prefix;
+    this.#payload = new AgePayloadEncryptor(start.payloadKey);
   }
 
   /** Appends ciphertext for `plain` (the header first, on the first call) to `out`. */

@@ -14,6 +14,7 @@ import type { ClipEvent } from './clip-events.ts';
 import { remuxClip } from './clip-remux.ts';
 import { clipDurationMs, clipTimeAt, planClipVideo, videoItem } from './clip-video.ts';
 import type { ClipVideoPlan, VideoItem } from './clip-video.ts';
+import { joinedContent, readObjectPieces } from './content-reader.ts';
 import { readAhead } from './read-ahead.ts';
 import { reportHtml } from './report-html.ts';
 import type { StreamedContent } from './ustar-writer.ts';
@@ -74,23 +75,23 @@ export class ClipCollector {
   }
 
   /** An included media item of any exported session. */
-  media(sessionKind: string, m: { seq: number; kind: string; descriptor: Buffer; bytes: Buffer }): void {
+  media(sessionKind: string, m: { seq: number; kind: string; descriptor: Buffer; content: StreamedContent }): void {
     const d = JSON.parse(m.descriptor.toString('utf8')) as MediaDescriptor;
     if (sessionKind === 'screen') {
       const v = videoItem(d);
       if (v !== null) this.#video.push(v);
     } else if (sessionKind === 'terminal' && m.kind === 'terminal') {
       const chunks = this.#terminal.get(d.sessionId) ?? [];
-      chunks.push({ seq: m.seq, bytes: m.bytes });
+      chunks.push({ seq: m.seq, bytes: joinedContent(m.content) });
       this.#terminal.set(d.sessionId, chunks);
     } else if (sessionKind === 'agent' && m.kind === 'still' && typeof d.info.event === 'number') {
-      const embed = this.#stillBytes + m.bytes.length <= STILLS_EMBED_BYTES;
-      if (embed) this.#stillBytes += m.bytes.length;
+      const embed = this.#stillBytes + m.content.size <= STILLS_EMBED_BYTES;
+      if (embed) this.#stillBytes += m.content.size;
       this.#stills.push({
         event: d.info.event,
         at: typeof d.info.at === 'string' ? d.info.at : '',
         path: bundlePath.media(d.sessionId, m.seq, 'still'),
-        png: embed ? m.bytes : null,
+        png: embed ? joinedContent(m.content) : null,
       });
     }
   }
@@ -154,12 +155,12 @@ export class ClipCollector {
   /** The init segment, then the fragments, decrypted from the vault (read ahead) and checked again. */
   async *#videoBytes(plan: ClipVideoPlan): AsyncGenerator<Buffer> {
     const items = [plan.init, ...plan.fragments];
-    for await (const [item, bytes] of readAhead(items, (i) =>
-      this.#vault.objects.get(i.kind satisfies MediaKind, i.object),
+    for await (const [item, { content, sha256 }] of readAhead(items, (i) =>
+      readObjectPieces(this.#vault, i.kind satisfies MediaKind, i.object),
     )) {
-      if (bytes.length !== item.bytes || createHash('sha256').update(bytes).digest('hex') !== item.sha256)
+      if (content.size !== item.bytes || sha256 !== item.sha256)
         throw new AevError('E_OBJECT_CORRUPT', `video item ${item.seq} of ${item.sessionId} changed during the export`);
-      yield bytes;
+      yield* content.pieces();
     }
   }
 

@@ -62,13 +62,14 @@ export function selectBundle(db: Database, sessionId: string, request: ExportRan
       'E_NOT_FOUND',
       `session ${sessionId} has no sealed window between ${range.from} and ${range.to}`,
     );
+  // The session exported is not listed again when it is itself a screen or terminal session.
   const media = db
-    .prepare<[string, string], SessionRow>(
+    .prepare<[string, string, string], SessionRow>(
       `SELECT id, kind, agent, agent_session_id, started_at, ended_at FROM sessions
-       WHERE kind IN ('screen', 'terminal') AND started_at < ? AND (ended_at IS NULL OR ended_at > ?)
+       WHERE kind IN ('screen', 'terminal') AND started_at < ? AND (ended_at IS NULL OR ended_at > ?) AND id <> ?
        ORDER BY started_at, id`,
     )
-    .all(range.to, range.from)
+    .all(range.to, range.from, sessionId)
     .map((s) => selectSession(db, chain, s, fromMs, toMs))
     .filter((s) => s.content.length > 0);
   for (const s of media)

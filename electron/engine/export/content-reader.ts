@@ -6,7 +6,9 @@ import type { MediaKind } from '../../common/model/media.ts';
 import { payloadAad } from '../ingest/payload-aad.ts';
 import { openBytes } from '../vault/aead.ts';
 import type { Vault } from '../vault/vault.ts';
+import type { ObjectReaderThread } from './object-reader-thread.ts';
 import { readAhead } from './read-ahead.ts';
+import type { StreamedContent } from './ustar-writer.ts';
 
 export interface ContentEvent {
   readonly seq: number;
@@ -22,9 +24,40 @@ export interface ContentMedia {
   readonly descriptor: Buffer;
   /** Hex SHA-256 of the descriptor: the leaf input. */
   readonly leaf: string;
-  readonly bytes: Buffer;
-  /** Hex SHA-256 of `bytes`, as sealed in the descriptor and checked against them. */
+  /** The plaintext as the vault decrypted it (authenticated pieces), never joined: archived as is. */
+  readonly content: StreamedContent;
+  /** Hex SHA-256 of the content, as sealed in the descriptor and checked against it. */
   readonly sha256: string;
+}
+
+/**
+ * A copy of an item's bytes in one buffer of its own, for the few consumers that keep them past the item
+ * (stills for report.html, terminal chunks): the item's own bytes may be a reused slot.
+ */
+export function joinedContent(content: StreamedContent): Buffer {
+  return Buffer.concat([...content.pieces()], content.size);
+}
+
+/**
+ * A vault object's plaintext pieces, its size and hex SHA-256, hashed as they are decrypted. They are
+ * not joined: an hour's media is ~700 MB, and a copy of each object (plus the page faults and garbage
+ * collection of a fresh buffer per object) cost the export more than the hashing. An object that fails
+ * authentication throws before any of its pieces is used.
+ */
+export async function readObjectPieces(
+  vault: Vault,
+  kind: MediaKind,
+  id: string,
+): Promise<{ readonly content: StreamedContent; readonly sha256: string }> {
+  const hash = createHash('sha256');
+  const pieces: Buffer[] = [];
+  let size = 0;
+  for await (const piece of vault.objects.stream(kind, id)) {
+    hash.update(piece);
+    pieces.push(piece);
+    size += piece.length;
+  }
+  return { content: { size, pieces: () => pieces }, sha256: hash.digest('hex') };
 }
 
 /**
@@ -59,10 +92,13 @@ export function readContentEvents(
   });
 }
 
-/** The media items a window seals, decrypted from the vault and checked against their descriptors. */
+/**
+ * The media items a window seals, decrypted from the vault (on the reader thread) and checked against
+ * their descriptors. An item's content is valid until the next one is asked for: keep a copy to keep it.
+ */
 export async function* readContentMedia(
   db: Database,
-  vault: Vault,
+  reader: ObjectReaderThread,
   sessionId: string,
   body: ChainRecordBody,
 ): AsyncGenerator<ContentMedia> {
@@ -75,19 +111,24 @@ export async function* readContentMedia(
     .all(sessionId, firstSeq, lastSeq);
   if (rows.length !== count) throw corrupt(sessionId, body.seq, `${rows.length} of ${count} media items are stored`);
   // The next objects' files are read while this one is checked and archived: disk and CPU overlap.
-  for await (const [r, bytes] of readAhead(rows, (row) => vault.objects.get(row.kind, row.object_id))) {
-    const d = JSON.parse(r.descriptor.toString('utf8')) as { sha256?: unknown; bytes?: unknown };
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    if (d.bytes !== bytes.length || d.sha256 !== sha256)
-      throw corrupt(sessionId, body.seq, `media item ${r.seq} does not match its descriptor`);
-    yield {
-      seq: r.seq,
-      kind: r.kind,
-      descriptor: r.descriptor,
-      leaf: createHash('sha256').update(r.descriptor).digest('hex'),
-      bytes,
-      sha256,
-    };
+  for await (const [r, { content, sha256, release }] of readAhead(rows, (row) =>
+    reader.read(row.kind, row.object_id),
+  )) {
+    try {
+      const d = JSON.parse(r.descriptor.toString('utf8')) as { sha256?: unknown; bytes?: unknown };
+      if (d.bytes !== content.size || d.sha256 !== sha256)
+        throw corrupt(sessionId, body.seq, `media item ${r.seq} does not match its descriptor`);
+      yield {
+        seq: r.seq,
+        kind: r.kind,
+        descriptor: r.descriptor,
+        leaf: createHash('sha256').update(r.descriptor).digest('hex'),
+        content,
+        sha256,
+      };
+    } finally {
+      release();
+    }
   }
 }
 

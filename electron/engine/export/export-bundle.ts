@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { KeyringPort } from '../../../native/keychain/keyring.ts';
 import { AevError } from '../../common/errors.ts';
 import type { MediaKind } from '../../common/model/media.ts';
+import { runtimePaths } from '../runtime/data-root.ts';
 import { newId } from '../runtime/ids.ts';
 import { canonicalJson } from '../seal/canonical-json.ts';
 import { DEVICE_PRINCIPAL, SIGNATURE_NAMESPACE } from '../seal/device-identity.ts';
@@ -26,6 +27,7 @@ import { openBundleSink } from './bundle-sink.ts';
 import { selectBundle } from './bundle-selection.ts';
 import type { ExportRange, SelectedSession } from './bundle-selection.ts';
 import { readContentEvents, readContentMedia } from './content-reader.ts';
+import { ObjectReaderThread } from './object-reader-thread.ts';
 import { UstarWriter } from './ustar-writer.ts';
 import type { StreamedContent } from './ustar-writer.ts';
 import { verifyMd } from './verify-md.ts';
@@ -130,6 +132,11 @@ async function writeBundle(
       if (listed) sums.push(`${sha256 ?? createHash('sha256').update(data).digest('hex')}  ${path}`);
       return;
     }
+    if (sha256 !== undefined) {
+      await tar.addStreamed(path, data);
+      if (listed) sums.push(`${sha256}  ${path}`);
+      return;
+    }
     const hash = createHash('sha256');
     await tar.addStreamed(path, data, (piece) => hash.update(piece));
     if (listed) sums.push(`${hash.digest('hex')}  ${path}`);
@@ -140,7 +147,9 @@ async function writeBundle(
   const manifestSessions: BundleManifest['sessions'][number][] = [];
   const uncovered: string[] = [];
   const clip = new ClipCollector(db, vault);
+  let reader: ObjectReaderThread | undefined;
   try {
+    reader = new ObjectReaderThread(vault, runtimePaths(o.dataRoot).vaultDir);
     for (const [i, s] of selection.sessions.entries()) {
       const id = s.facts.sessionId;
       const withheldHere = i === 0 ? withheld : new Map<number, string>();
@@ -176,18 +185,19 @@ async function writeBundle(
           if (i === 0) clip.event(id, e.seq, e.plain);
           events += 1;
         }
-        for await (const m of readContentMedia(db, vault, id, r.body)) {
+        for await (const m of readContentMedia(db, reader, id, r.body)) {
           proof.media.leaves.push(m.leaf);
           await add(bundlePath.mediaDescriptor(id, m.seq), m.descriptor, true, m.leaf);
-          await add(bundlePath.media(id, m.seq, m.kind as MediaKind), m.bytes, true, m.sha256);
+          await add(bundlePath.media(id, m.seq, m.kind as MediaKind), m.content, true, m.sha256);
           clip.media(s.facts.kind, m);
           media += 1;
         }
         await add(bundlePath.proof(id, r.body.seq), canonicalJson(proof));
       }
-      const stamped = s.tokens.map((t) => t.seq);
+      const stamped = new Set(s.tokens.map((t) => t.seq));
+      const included = new Set([...s.content, ...s.context].map((r) => r.body.seq));
       for (const r of s.content)
-        if (!isCovered(r.body.seq, s, stamped)) uncovered.push(`session ${id} record ${r.body.seq}`);
+        if (!isCovered(r.body.seq, included, stamped)) uncovered.push(`session ${id} record ${r.body.seq}`);
       const content = s.content.map((r) => r.body.seq);
       const context = s.context.map((r) => r.body.seq);
       manifestSessions.push({ sessionId: id, kind: s.facts.kind, content, context, withheld: withheldList });
@@ -270,13 +280,14 @@ async function writeBundle(
   } catch (error) {
     await sink.abort();
     throw error;
+  } finally {
+    await reader?.close();
   }
 }
 
 /** A record is covered when a token sits on it or on a later record reached through included records only. */
-function isCovered(seq: number, s: SelectedSession, stamped: readonly number[]): boolean {
-  const included = new Set([...s.content, ...s.context].map((r) => r.body.seq));
-  for (let n = seq; included.has(n); n++) if (stamped.includes(n)) return true;
+function isCovered(seq: number, included: ReadonlySet<number>, stamped: ReadonlySet<number>): boolean {
+  for (let n = seq; included.has(n); n++) if (stamped.has(n)) return true;
   return false;
 }
 

@@ -7,6 +7,7 @@ import { generateIdentity } from '../../../../electron/engine/age/age-keys.ts';
 import { openBundleSink } from '../../../../electron/engine/export/bundle-sink.ts';
 import { makeTempDir } from '../../../helpers/temp-dir.ts';
 import { decryptWithUs, HAS_AGE_CLI } from '../age/age-helpers.ts';
+import { writeAll } from './sink-helpers.ts';
 import { expectAevError } from '../vault/expect-aev-error.ts';
 
 const tmp = makeTempDir('aev-sink-');
@@ -23,14 +24,8 @@ function archiveLikePieces(): Buffer[] {
   return pieces;
 }
 
-async function writeAll(out: string, recipients: string[], pieces: readonly Buffer[]): Promise<void> {
-  const sink = await openBundleSink(out, recipients);
-  for (const p of pieces) await sink.write(p);
-  await sink.close();
-}
-
 describe('the bundle sink', () => {
-  it('writes every byte in order across its 4 MiB blocks, 0600, and only under the final name', async () => {
+  it('writes every byte in order across its blocks, 0600, and only under the final name', async () => {
     const pieces = archiveLikePieces();
     const out = path.join(tmp.dir, 'plain.tar');
     await writeAll(out, [], pieces);

@@ -1,0 +1,68 @@
+// The exporter's vault reader thread (see object-reader-thread.ts for why): reads, decrypts and hashes the
+// objects the engine thread asks for, with the vault's own ObjectStore, into the shared slot it names.
+import { createHash } from 'node:crypto';
+import { parentPort, workerData } from 'node:worker_threads';
+import { AevError } from '../../common/errors.ts';
+import { ObjectStore } from '../vault/object-store.ts';
+import type { ReaderReply, ReaderRequest, ReaderWorkerData } from './object-reader-thread.ts';
+
+const port = parentPort;
+if (port === null) throw new Error('object-reader-worker runs as a worker thread');
+const { vaultDir, vaultId, key, slots, slotBytes } = workerData as ReaderWorkerData;
+const objectsKey = Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+const store = new ObjectStore(vaultDir, vaultId, () => objectsKey);
+
+function reply(message: ReaderReply, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage(message, transfer);
+}
+
+async function read(r: ReaderRequest & { readonly type: 'read' }): Promise<void> {
+  try {
+    const hash = createHash('sha256');
+    const slot = new Uint8Array(slots, r.slot * slotBytes, slotBytes);
+    let size = 0;
+    // An object larger than a slot (none that capture makes today) goes back whole, transferred.
+    let spilled: Uint8Array[] | null = null;
+    for await (const piece of store.stream(r.kind, r.objectId)) {
+      hash.update(piece);
+      if (spilled === null && size + piece.length <= slotBytes) slot.set(piece, size);
+      else {
+        spilled ??= [slot.slice(0, size)];
+        spilled.push(piece);
+      }
+      size += piece.length;
+    }
+    const sha256 = hash.digest('hex');
+    if (spilled === null) {
+      reply({ type: 'read', id: r.id, size, sha256, whole: null });
+      return;
+    }
+    const whole = new Uint8Array(new ArrayBuffer(size));
+    let at = 0;
+    for (const p of spilled) {
+      whole.set(p, at);
+      at += p.length;
+    }
+    reply({ type: 'read', id: r.id, size, sha256, whole: whole.buffer }, [whole.buffer]);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    reply({
+      type: 'failed',
+      id: r.id,
+      code: error instanceof AevError ? error.code : null,
+      errno: typeof e.code === 'string' ? e.code : null,
+      message: e.message,
+      context: error instanceof AevError ? error.context : undefined,
+    });
+  }
+}
+
+port.on('message', (r: ReaderRequest) => {
+  if (r.type === 'close') {
+    // The key copy goes before the thread does (terminate frees memory without clearing it).
+    objectsKey.fill(0);
+    reply({ type: 'closed' });
+    return;
+  }
+  void read(r);
+});
