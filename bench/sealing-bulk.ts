@@ -10,7 +10,7 @@ import { MediaStore } from '../electron/engine/capture/media-store.ts';
 import { openIndex } from '../electron/engine/index/open-index.ts';
 import { systemClock } from '../electron/engine/runtime/clock.ts';
 import { sealObject } from '../electron/engine/vault/object-format.ts';
-import { workerThreadCount } from '../electron/engine/vault/worker-pool.ts';
+import { workerThreadCount } from '../electron/engine/runtime/worker-pool.ts';
 import { readAhead } from '../electron/engine/export/read-ahead.ts';
 import { createVault } from '../electron/engine/vault/vault.ts';
 import type { Vault } from '../electron/engine/vault/vault.ts';

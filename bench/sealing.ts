@@ -20,7 +20,7 @@ import { ChainStore } from '../electron/engine/seal/chain-store.ts';
 import { loadOrCreateDeviceIdentity } from '../electron/engine/seal/device-identity.ts';
 import { WindowSealer } from '../electron/engine/seal/window-sealer.ts';
 import { SessionTracker } from '../electron/engine/sessions/session-tracker.ts';
-import { workerThreadCount } from '../electron/engine/vault/worker-pool.ts';
+import { workerThreadCount } from '../electron/engine/runtime/worker-pool.ts';
 import { createVault } from '../electron/engine/vault/vault.ts';
 import { verifyStore } from '../electron/engine/verify/verify-store.ts';
 import { MEDIA_READ_AHEAD } from '../electron/engine/verify/verify-media.ts';

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { AevError, assertNever } from '../../common/errors.ts';
 import { CHUNK_BYTES } from '../age/age-stream.ts';
 import { fsError } from '../vault/durable-file.ts';
-import { workerBeside } from './worker-path.ts';
+import { workerBeside } from '../runtime/worker-path.ts';
 
 /**
  * Archive bytes reach the writer thread in blocks this large: a whole number of age chunks, so all but

@@ -6,7 +6,7 @@ import type { ObjectKind } from '../vault/object-store.ts';
 import type { Vault } from '../vault/vault.ts';
 import { READ_AHEAD } from './read-ahead.ts';
 import type { StreamedContent } from './ustar-writer.ts';
-import { workerBeside } from './worker-path.ts';
+import { workerBeside } from '../runtime/worker-path.ts';
 
 /** A slot holds one object's plaintext; capture's largest objects (stills, video fragments) are far smaller. */
 const SLOT_BYTES = 4 * 1024 * 1024;

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from '../runtime/logger.ts';
+import { workerBeside } from '../runtime/worker-path.ts';
 
 export interface CheckpointWorkerData {
   readonly file: string;
@@ -67,7 +67,7 @@ export class WalCheckpointer {
     this.#db = db;
     this.#logger = logger;
     const workerData: CheckpointWorkerData = { file: db.name, ...options };
-    this.#worker = new Worker(workerPath(), { workerData });
+    this.#worker = new Worker(workerBeside(import.meta.url, 'wal-checkpoint-worker'), { workerData });
     this.#worker.unref();
     this.#exited = new Promise((resolve) => {
       this.#worker.once('exit', (code) => {
@@ -166,10 +166,4 @@ export class WalCheckpointer {
   #restoreAutocheckpoint(): void {
     if (this.#db.open) this.#db.pragma(`wal_autocheckpoint = ${String(this.#autocheckpoint)}`);
   }
-}
-
-/** The worker beside this module: .ts when running from source, .js from dist/. */
-function workerPath(): string {
-  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return fileURLToPath(new URL(`./wal-checkpoint-worker${extension}`, import.meta.url));
 }

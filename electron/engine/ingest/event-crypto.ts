@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
 import { AevError } from '../../common/errors.ts';
+import { workerBeside } from '../runtime/worker-path.ts';
 
 /** SHA-256 digest, then its RFC 6962 leaf hash, per event in a reply's `hashes`. */
 export const HASHES_PER_EVENT = 64;
@@ -49,7 +49,7 @@ export class EventCrypto {
 
   constructor(key: Buffer) {
     const workerData: EventCryptoWorkerData = { key: new Uint8Array(key) };
-    this.#worker = new Worker(workerPath(), { workerData });
+    this.#worker = new Worker(workerBeside(import.meta.url, 'event-crypto-worker'), { workerData });
     // Never what keeps a process alive; the queue closes it on shutdown.
     this.#worker.unref();
     this.#worker.on('message', (reply: EventCryptoReply) => {
@@ -122,10 +122,4 @@ export class EventCrypto {
     for (const waiter of this.#pending.values()) waiter.reject(error);
     this.#pending.clear();
   }
-}
-
-/** The worker beside this module: .ts when running from source, .js from dist/. */
-function workerPath(): string {
-  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return fileURLToPath(new URL(`./event-crypto-worker${extension}`, import.meta.url));
 }

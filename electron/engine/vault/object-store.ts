@@ -6,7 +6,7 @@ import { AevError } from '../../common/errors.ts';
 import { fsError, removeDurableFile, writeDurableFile } from './durable-file.ts';
 import { openObject, sealObject } from './object-format.ts';
 import { ObjectWorkers } from './object-workers.ts';
-import { WorkerGone, workerThreadCount } from './worker-pool.ts';
+import { WorkerGone, workerThreadCount } from '../runtime/worker-pool.ts';
 import type { ObjectWorkerReply } from './object-workers.ts';
 
 /**

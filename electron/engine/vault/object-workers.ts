@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../../common/errors.ts';
-import { WorkerPool, workerThreadCount } from './worker-pool.ts';
+import { WorkerPool, workerThreadCount } from '../runtime/worker-pool.ts';
 
 export interface ObjectWorkerData {
   readonly vaultId: string;
@@ -51,7 +51,7 @@ export class ObjectWorkers {
 
   constructor(vaultId: string, key: Buffer, count = workerThreadCount()) {
     const workerData: ObjectWorkerData = { vaultId, key: new Uint8Array(key) };
-    this.#pool = new WorkerPool(new URL('./object-worker.ts', import.meta.url), workerData, count);
+    this.#pool = new WorkerPool(import.meta.url, 'object-worker', workerData, count);
   }
 
   /** False once every worker has failed or the pool is closed. */

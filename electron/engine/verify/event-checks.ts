@@ -1,5 +1,5 @@
 import type { VerifyCode } from '../../common/model/verification.ts';
-import { WorkerPool, workerThreadCount } from '../vault/worker-pool.ts';
+import { WorkerPool, workerThreadCount } from '../runtime/worker-pool.ts';
 import type { ContentFailure } from './event-content.ts';
 
 export interface EventCheckWorkerData {
@@ -64,7 +64,7 @@ export class EventCheckWorkers {
   async check(sessionId: string, lastSeq: number): Promise<EventContentResults> {
     const workerData: EventCheckWorkerData = { indexPath: this.#indexPath, key: new Uint8Array(this.#key) };
     const count = workerThreadCount();
-    this.#pool ??= new WorkerPool(new URL('./event-check-worker.ts', import.meta.url), workerData, count);
+    this.#pool ??= new WorkerPool(import.meta.url, 'event-check-worker', workerData, count);
     const pool = this.#pool;
     const step = Math.ceil(lastSeq / count);
     const ranges = Array.from({ length: count }, (_, i) => [i * step + 1, Math.min(lastSeq, (i + 1) * step)] as const);

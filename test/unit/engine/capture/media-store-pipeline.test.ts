@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MediaKind } from '../../../../electron/common/model/media.ts';
 import type { NewMedia } from '../../../../electron/engine/capture/media-store.ts';
-import { workerThreadCount } from '../../../../electron/engine/vault/worker-pool.ts';
+import { workerThreadCount } from '../../../../electron/engine/runtime/worker-pool.ts';
 import { listFiles } from '../../../helpers/temp-dir.ts';
 import { mediaFixture } from './media-fixture.ts';
 import type { MediaFixture } from './media-fixture.ts';

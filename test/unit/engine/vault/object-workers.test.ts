@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEGMENT_BYTES } from '../../../../electron/engine/vault/segmented-aead.ts';
 import { ObjectWorkers } from '../../../../electron/engine/vault/object-workers.ts';
-import { WorkerGone } from '../../../../electron/engine/vault/worker-pool.ts';
+import { WorkerGone } from '../../../../electron/engine/runtime/worker-pool.ts';
 import { createVault } from '../../../../electron/engine/vault/vault.ts';
 import type { Vault } from '../../../../electron/engine/vault/vault.ts';
 import { makeTempDir } from '../../../helpers/temp-dir.ts';

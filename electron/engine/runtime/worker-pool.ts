@@ -1,6 +1,6 @@
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerBeside } from './worker-path.ts';
 
 /** Rejection of a request whose worker died or was closed: the caller does the work itself instead. */
 export class WorkerGone extends Error {}
@@ -23,10 +23,11 @@ export class WorkerPool<Request extends { readonly id: number }, Reply extends {
   #nextId = 0;
   #busy = 0;
 
-  /** `moduleUrl` is the worker's module as `new URL('./x.ts', import.meta.url)` names it from source. */
-  constructor(moduleUrl: URL, workerData: unknown, count: number) {
+  /** Runs worker `name`, the module beside the caller's (`moduleUrl`: its import.meta.url), `count` times. */
+  constructor(moduleUrl: string, name: string, workerData: unknown, count: number) {
+    const file = workerBeside(moduleUrl, name);
     for (let i = 0; i < count; i++) {
-      const slot: Slot<Reply> = { worker: new Worker(workerPath(moduleUrl), { workerData }), pending: new Map() };
+      const slot: Slot<Reply> = { worker: new Worker(file, { workerData }), pending: new Map() };
       slot.worker.unref();
       slot.worker.on('message', (reply: Reply) => {
         this.#settle(slot, reply.id)?.resolve(reply);
@@ -77,10 +78,4 @@ export class WorkerPool<Request extends { readonly id: number }, Reply extends {
 /** One worker per core, at most four: beyond that the disk, not the CPU, sets the pace here. */
 export function workerThreadCount(): number {
   return Math.max(1, Math.min(4, os.availableParallelism()));
-}
-
-/** The worker's file: .ts when running from source, .js from dist/. */
-function workerPath(moduleUrl: URL): string {
-  const file = fileURLToPath(moduleUrl);
-  return import.meta.url.endsWith('.ts') ? file : file.replace(/\.ts$/, '.js');
 }
