@@ -34,6 +34,28 @@ function cpuSeconds(from: NodeJS.CpuUsage): number {
 }
 
 /**
+ * The engine thread's own CPU seconds since `from`. Export and verify do part of their work on worker
+ * threads, so on an idle 2-core machine their time is about the larger of this and half of `cpuSeconds`.
+ */
+function engineThreadSeconds(from: NodeJS.CpuUsage): number {
+  const u = process.threadCpuUsage(from);
+  return (u.user + u.system) / 1e6;
+}
+
+/**
+ * CPU seconds of this process's waited-for children so far (ffmpeg for the clip check), from
+ * /proc/self/stat's cutime and cstime (proc(5), in clock ticks of 1/100 s); NaN where there is no /proc.
+ */
+function childrenCpuSeconds(): number {
+  try {
+    const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
  * Seconds per RFC 3161 check of the recording's tokens, the check both the exporter (report.html) and the
  * verifier run once per token: a fixed cost per window that no byte-rate optimisation touches.
  */
@@ -72,10 +94,12 @@ export async function run(minutes = 60): Promise<BenchRow[]> {
     const exportTo = async (
       name: string,
       env: NodeJS.ProcessEnv,
-    ): Promise<{ file: string; s: number; cpu: number; r: ExportResult }> => {
+    ): Promise<{ file: string; s: number; cpu: number; engineCpu: number; load: number; r: ExportResult }> => {
       const file = path.join(dir, name);
       const t = performance.now();
       const cpu = process.cpuUsage();
+      const engineCpu = process.threadCpuUsage();
+      const load = os.loadavg()[0] ?? Number.NaN;
       const r = await exportBundle({
         dataRoot: rec.dataRoot,
         keyring: null,
@@ -89,7 +113,7 @@ export async function run(minutes = 60): Promise<BenchRow[]> {
         trustPem: tsa.rootPem,
         env,
       });
-      return { file, s: seconds(t), cpu: cpuSeconds(cpu), r };
+      return { file, s: seconds(t), cpu: cpuSeconds(cpu), engineCpu: engineThreadSeconds(engineCpu), load, r };
     };
     // AEV_FFMPEG pointing nowhere: the exporter writes everything but clip.mp4 (its note says why).
     const bare = await exportTo('bare.aevb', { ...process.env, AEV_FFMPEG: path.join(dir, 'no-ffmpeg') });
@@ -114,9 +138,14 @@ export async function run(minutes = 60): Promise<BenchRow[]> {
     const rssBefore = process.resourceUsage().maxRSS;
     t0 = performance.now();
     const verifyCpu = process.cpuUsage();
+    const verifyEngineCpu = process.threadCpuUsage();
+    const verifyChildCpu = childrenCpuSeconds();
+    const verifyLoad = os.loadavg()[0] ?? Number.NaN;
     const report = await verifyBundle({ file: full.file, identityFile, env: process.env });
     const verifyS = seconds(t0);
     const verifyCpuS = cpuSeconds(verifyCpu);
+    const verifyEngineCpuS = engineThreadSeconds(verifyEngineCpu);
+    const verifyFfmpegCpuS = childrenCpuSeconds() - verifyChildCpu;
     const failed = report.items.filter((i) => i.status !== 'pass');
     if (!report.ok || failed.length > 0)
       throw new Error(`the bundle did not verify: ${JSON.stringify(failed.slice(0, 5))}`);
@@ -143,7 +172,10 @@ export async function run(minutes = 60): Promise<BenchRow[]> {
         note:
           `${(bareBytes / MB).toFixed(0)} MB bundle in ${bare.s.toFixed(2)} s, ${bare.cpu.toFixed(2)} CPU s ` +
           `(${(bareBytes / MB / bare.cpu).toFixed(0)} MB per CPU s: vault unlock, selection, decrypt, ` +
-          `check, archive, encrypt, fsync); ${made}; ${records} records, ${tokens} tokens, ${bare.r.files} files`,
+          `check, archive, encrypt, fsync), ${bare.engineCpu.toFixed(2)} of them on the engine thread ` +
+          `(the rest: vault reads on the reader thread, age encryption and writes on the writer thread, GC ` +
+          `and I/O threads); load ` +
+          `${bare.load.toFixed(1)} at its start; ${made}; ${records} records, ${tokens} tokens, ${bare.r.files} files`,
       },
       {
         name: `export remux step (${hour})`,
@@ -163,9 +195,11 @@ export async function run(minutes = 60): Promise<BenchRow[]> {
         baseline: `sha256sum ${shaRate.toFixed(0)} MB/s (${(fullBytes / MB / shaCpu).toFixed(0)} MB per CPU s)`,
         baselineFigure: shaRate,
         note:
-          `${(fullBytes / MB).toFixed(0)} MB in ${verifyS.toFixed(2)} s, ${verifyCpuS.toFixed(2)} CPU s in this ` +
-          `process = ${(fullBytes / MB / verifyCpuS).toFixed(0)} MB per CPU s ` +
-          `process (plus ffmpeg's), ${report.items.length} items, ` +
+          `${(fullBytes / MB).toFixed(0)} MB in ${verifyS.toFixed(2)} s at load ${verifyLoad.toFixed(1)}, ` +
+          `${verifyCpuS.toFixed(2)} CPU s in this process = ${(fullBytes / MB / verifyCpuS).toFixed(0)} MB per ` +
+          `CPU s, ${verifyEngineCpuS.toFixed(2)} of them on the engine thread (the rest: age decryption on ` +
+          `its worker thread, GC and I/O threads), plus ${verifyFfmpegCpuS.toFixed(2)} CPU s in ffmpeg ` +
+          `(clip packet check); ${report.items.length} items, ` +
           `peak RSS ${peakMiB.toFixed(0)} MiB; without clip.mp4 (no ffmpeg packet check): ` +
           `${(bareBytes / MB / bareVerifyS).toFixed(0)} MB/s`,
       },

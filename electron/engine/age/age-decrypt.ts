@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { AevError } from '../../common/errors.ts';
 import { checkHeaderMac, parseHeader } from './age-header.ts';
 import type { ParsedHeader } from './age-header.ts';
@@ -27,6 +28,55 @@ export function parseIdentityFile(text: string): AgeIdentity[] {
   return ids;
 }
 
+/** An age file whose header was read and authenticated: what its payload needs. */
+export interface OpenedAgePayload {
+  /** The payload key (HKDF of the file key and the payload nonce); the file key itself is wiped. */
+  readonly key: KeyObject;
+  /** Where the payload's first sealed chunk starts in the file (after the header and the nonce). */
+  readonly offset: number;
+  /** The payload bytes already read with the header (valid until the next piece is asked for). */
+  readonly rest: Buffer;
+}
+
+/**
+ * Reads an age v1 header from the first pieces of `iterator`, unwraps the file key with one of
+ * `identities`, checks the header MAC and reads the payload nonce (age-encryption.org/v1 "Header",
+ * "Payload"). Errors: E_AGE_FORMAT, E_AGE_NO_IDENTITY, E_AGE_AUTH as for ageDecrypt.
+ */
+export async function openAgePayload(
+  iterator: AsyncIterator<Uint8Array>,
+  identities: readonly AgeIdentity[],
+): Promise<OpenedAgePayload> {
+  let head: Buffer = Buffer.alloc(0);
+  let header: ParsedHeader | null = null;
+  while (header === null) {
+    const next = await iterator.next();
+    if (next.done === true) throw new AevError('E_AGE_FORMAT', 'the file ends inside its age header');
+    // The first piece is used in place (usually a large read holding the whole header); what must
+    // outlive it is copied before the next piece is asked for (see ageDecrypt's source contract).
+    head = head.length === 0 ? asBuffer(next.value) : Buffer.concat([head, next.value]);
+    header = parseHeader(head);
+    if (header === null) head = Buffer.from(head);
+  }
+  const fileKey = unwrapFileKey(header.stanzas, identities);
+  if (fileKey === null)
+    throw new AevError(
+      'E_AGE_NO_IDENTITY',
+      `none of the ${identities.length} identit${identities.length === 1 ? 'y' : 'ies'} given is a recipient of this file`,
+    );
+  checkHeaderMac(header, fileKey);
+  let rest = head.subarray(header.size);
+  if (rest.length < PAYLOAD_NONCE_BYTES) rest = Buffer.from(rest);
+  while (rest.length < PAYLOAD_NONCE_BYTES) {
+    const next = await iterator.next();
+    if (next.done === true) throw new AevError('E_AGE_AUTH', 'the file ends before its payload nonce');
+    rest = Buffer.concat([rest, next.value]);
+  }
+  const key = payloadKey(fileKey, rest.subarray(0, PAYLOAD_NONCE_BYTES));
+  fileKey.fill(0);
+  return { key, offset: header.size + PAYLOAD_NONCE_BYTES, rest: rest.subarray(PAYLOAD_NONCE_BYTES) };
+}
+
 /**
  * Decrypts an age v1 file streamed in pieces of any size, yielding the plaintext chunk by chunk, each
  * authenticated before it is yielded (age-encryption.org/v1). Errors: E_AGE_FORMAT (not a well-formed
@@ -40,35 +90,10 @@ export async function* ageDecrypt(
 ): AsyncGenerator<Buffer> {
   const iterator = source[Symbol.asyncIterator]();
   try {
-    let head: Buffer = Buffer.alloc(0);
-    let header: ParsedHeader | null = null;
-    while (header === null) {
-      const next = await iterator.next();
-      if (next.done === true) throw new AevError('E_AGE_FORMAT', 'the file ends inside its age header');
-      // The first piece is used in place (usually a large read holding the whole header); what must
-      // outlive it is copied before the next piece is asked for (see the source contract above).
-      head = head.length === 0 ? asBuffer(next.value) : Buffer.concat([head, next.value]);
-      header = parseHeader(head);
-      if (header === null) head = Buffer.from(head);
-    }
-    const fileKey = unwrapFileKey(header.stanzas, identities);
-    if (fileKey === null)
-      throw new AevError(
-        'E_AGE_NO_IDENTITY',
-        `none of the ${identities.length} identit${identities.length === 1 ? 'y' : 'ies'} given is a recipient of this file`,
-      );
-    checkHeaderMac(header, fileKey);
-    let rest = head.subarray(header.size);
-    if (rest.length < PAYLOAD_NONCE_BYTES) rest = Buffer.from(rest);
-    while (rest.length < PAYLOAD_NONCE_BYTES) {
-      const next = await iterator.next();
-      if (next.done === true) throw new AevError('E_AGE_AUTH', 'the file ends before its payload nonce');
-      rest = Buffer.concat([rest, next.value]);
-    }
-    const payload = new AgePayloadDecryptor(payloadKey(fileKey, rest.subarray(0, PAYLOAD_NONCE_BYTES)));
-    fileKey.fill(0);
+    const opened = await openAgePayload(iterator, identities);
+    const payload = new AgePayloadDecryptor(opened.key);
     const out: Buffer[] = [];
-    payload.push(rest.subarray(PAYLOAD_NONCE_BYTES), out);
+    payload.push(opened.rest, out);
     for (;;) {
       yield* out.splice(0);
       const next = await iterator.next();

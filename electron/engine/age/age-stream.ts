@@ -12,7 +12,7 @@ import { hkdf32 } from './age-keys.ts';
 export const PAYLOAD_NONCE_BYTES = 16;
 export const CHUNK_BYTES = 64 * 1024;
 const TAG_BYTES = 16;
-const SEALED_CHUNK_BYTES = CHUNK_BYTES + TAG_BYTES;
+export const SEALED_CHUNK_BYTES = CHUNK_BYTES + TAG_BYTES;
 /** The counter is written in the low 6 of its 11 bytes: 2^48 chunks (16 EiB) is beyond any file here. */
 const MAX_CHUNKS = 2 ** 48;
 
@@ -119,11 +119,18 @@ export class AgePayloadEncryptor {
 export class AgePayloadDecryptor {
   readonly #key: KeyObject;
   readonly #chunks = new HeldChunks(SEALED_CHUNK_BYTES);
-  #counter = 0;
+  #counter: number;
   #finished = false;
 
-  constructor(key: KeyObject) {
+  /** `firstChunk`: the index of the first chunk pushed, when decryption resumes mid-payload. */
+  constructor(key: KeyObject, firstChunk = 0) {
     this.#key = key;
+    this.#counter = firstChunk;
+  }
+
+  /** Chunks opened so far (counting from chunk 0): where another decryptor may resume. */
+  get chunksOpened(): number {
+    return this.#counter;
   }
 
   /** Appends the plaintext of every chunk known to be complete and authentic to `out`. */

@@ -39,8 +39,13 @@ export async function checkClip(
   manifest: BundleManifest,
   env: Readonly<Record<string, string | undefined>>,
   early: {
-    /** findFfmpeg's answer, when it was already asked. */
+    /** findFfmpeg's answer, when it was already asked (or the only candidate, see `unprobed`). */
     readonly ffmpeg?: ReturnType<typeof findFfmpeg>;
+    /**
+     * Set when `ffmpeg` is the only candidate, not tried first: when a run fails (or cannot start),
+     * this says whether that ffmpeg runs at all, which decides between not checked and a mismatch.
+     */
+    readonly unprobed?: () => ReturnType<typeof findFfmpeg>;
     readonly clip?: Promise<PacketDigests | null>;
     readonly sealed?: EarlySealedDigests | null;
   } = {},
@@ -52,7 +57,15 @@ export async function checkClip(
         ctx.report.fail(`file ${p}`, 'CLIP_MISMATCH', 'the manifest names no media this file is made of');
     return;
   }
-  await checkVideo(ctx, manifest, clip, early.ffmpeg ?? findFfmpeg(env), early.clip, early.sealed ?? null);
+  await checkVideo(
+    ctx,
+    manifest,
+    clip,
+    early.ffmpeg ?? findFfmpeg(env),
+    early.clip,
+    early.sealed ?? null,
+    early.unprobed,
+  );
   checkCast(ctx, manifest, clip);
 }
 
@@ -63,6 +76,7 @@ async function checkVideo(
   found: ReturnType<typeof findFfmpeg>,
   streamed: Promise<PacketDigests | null> | undefined,
   early: EarlySealedDigests | null,
+  unprobed: (() => ReturnType<typeof findFfmpeg>) | undefined,
 ): Promise<void> {
   const item = `file ${CLIP_MP4}`;
   const entry = ctx.files.get(CLIP_MP4);
@@ -118,12 +132,19 @@ async function checkVideo(
     (early !== null && samePieces(early.pieces, parts) ? await early.result : null) ??
     videoPacketDigests(path, piecesOf(parts));
   const [clipPackets, sealedPackets] = await Promise.all([
-    streamed ?? (clipBytes === null ? null : videoPacketDigests(path, clipBytes)),
-    sealed(),
+    (streamed ?? (clipBytes === null ? Promise.resolve(null) : videoPacketDigests(path, clipBytes))).catch(notStarted),
+    sealed().catch(notStarted),
   ]);
   if (clipPackets === null) {
     ctx.report.pending(item, 'CLIP_UNCHECKED', 'not checked: no ffmpeg was found while the bundle was read');
     return;
+  }
+  if ((!sealedPackets.ok || !clipPackets.ok) && unprobed !== undefined) {
+    const probed = await unprobed();
+    if (probed.path === null) {
+      ctx.report.pending(item, 'CLIP_UNCHECKED', `not checked against the sealed video: ${probed.reason}`);
+      return;
+    }
   }
   if (!sealedPackets.ok) {
     ctx.report.fail(item, 'CLIP_MISMATCH', `the sealed video items do not play: ${sealedPackets.reason}`);
@@ -213,6 +234,11 @@ export function startSealedDigests(
   const result = ffmpeg.then((path) => (path === null ? null : videoPacketDigests(path, piecesOf(pieces))));
   result.catch(() => undefined); // awaited by the check, or dropped with the archive
   return { pieces, result };
+}
+
+/** A run that could not start (no such file, not executable): a failed run, judged as one. */
+function notStarted(error: unknown): PacketDigests {
+  return { ok: false, reason: `ffmpeg did not start (${error instanceof Error ? error.message : String(error)})` };
 }
 
 function samePieces(a: readonly Buffer[], b: readonly Buffer[]): boolean {

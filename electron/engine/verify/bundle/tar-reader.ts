@@ -29,7 +29,11 @@ export interface BundleEntry {
 
 /** Where an entry's content goes while it is read; awaiting `write` is the backpressure. */
 export interface ContentSink {
-  write(chunk: Buffer): Promise<void> | void;
+  /**
+   * `done`, when given, is to be called once the sink no longer needs `chunk`'s bytes (handed to another
+   * process, or dropped): only then may the source reuse that memory. Never called, it never is.
+   */
+  write(chunk: Buffer, done?: () => void): Promise<void> | void;
   /** The whole content was written. */
   end(): void;
   /** The archive was refused or could not be read: the content is incomplete. */
@@ -50,6 +54,8 @@ export interface ReadArchiveOptions {
   readonly stream?: (path: string, size: number) => ContentSink | null;
   /** Called once an entry was read whole, with every entry read so far (it included). */
   readonly onEntry?: (path: string, files: ReadonlyMap<string, BundleEntry>) => void;
+  /** The source's `release` (ageDecryptFile): pieces whose bytes no one keeps are given back to it. */
+  readonly release?: (piece: Buffer) => void;
 }
 
 const KEEP_MAX = 16 * 1024 * 1024;
@@ -67,7 +73,7 @@ export async function readArchive(
 ): Promise<Map<string, BundleEntry>> {
   const limits: Record<keyof typeof BUNDLE_LIMITS, number> = { ...BUNDLE_LIMITS, ...options.limits };
   const keep = options.keep ?? ((_p: string, size: number) => size <= KEEP_MAX);
-  const reader = new ByteReader(source);
+  const reader = new ByteReader(source, options.release);
   const files = new Map<string, BundleEntry>();
   const dirs = new Set<string>();
   let total = 0;
@@ -177,25 +183,33 @@ async function readContent(
   sink: ContentSink | null,
 ): Promise<BundleEntry> {
   const hash = createHash('sha256');
-  const kept: Buffer[] = [];
+  // Kept as one buffer, the content is copied once as it passes (a small kept file pins no larger
+  // buffer, and the source may reuse its memory); kept as pieces, the views are kept instead, uncopied,
+  // and the reader never gives their chunks back to the source; handed to a sink only, they are lent
+  // to it until it says it is done with them.
+  const bytes = keep === true ? Buffer.allocUnsafe(size) : null;
+  const pieces: Buffer[] = [];
   let left = size;
   while (left > 0) {
-    const chunk = await reader.readSome(Math.min(left, READ_CHUNK));
+    const n = Math.min(left, READ_CHUNK);
+    const { view: chunk, giveBack } =
+      sink !== null && keep !== 'pieces'
+        ? await reader.lend(n)
+        : { view: await reader.readSome(n, keep === 'pieces'), giveBack: undefined };
     if (chunk.length === 0)
       throw new ArchiveError('ARCHIVE_TRUNCATED', `${path} is cut short: ${left} of ${size} bytes missing`);
     hash.update(chunk);
-    // A view of the source's chunk (fresh per chunk, never reused): kept as one buffer, the one copy is
-    // the concat below, so a small kept file pins no larger buffer; kept as pieces, nothing is copied.
-    if (keep !== false) kept.push(chunk);
-    if (sink !== null) await sink.write(chunk);
+    if (bytes !== null) chunk.copy(bytes, size - left);
+    if (keep === 'pieces') pieces.push(chunk);
+    if (sink !== null) await sink.write(chunk, giveBack);
     left -= chunk.length;
   }
   const pad = (BLOCK - (size % BLOCK)) % BLOCK;
   if (pad > 0 && (await reader.read(pad)).length < pad)
     throw new ArchiveError('ARCHIVE_TRUNCATED', `the archive ends inside ${path}'s padding`);
   const sha256 = hash.digest('hex');
-  if (keep === 'pieces') return { size, sha256, bytes: null, pieces: kept };
-  return { size, sha256, bytes: keep ? Buffer.concat(kept) : null };
+  if (keep === 'pieces') return { size, sha256, bytes: null, pieces };
+  return { size, sha256, bytes };
 }
 
 /** After the marker only zero padding may follow (tar pads to its record size). */

@@ -14,6 +14,7 @@ import { checkBundleTokens } from './check-bundle-tokens.ts';
 import { CLIP_KEEP_BYTES, checkClip, startSealedDigests } from './check-clip.ts';
 import type { EarlySealedDigests } from './check-clip.ts';
 import { findFfmpeg } from '../../export/clip-ffmpeg.ts';
+import { ffmpegCandidates } from '../../../../native/ffmpeg/locate-ffmpeg.ts';
 import { streamedPacketDigests } from './streamed-digests.ts';
 import type { PacketDigests } from './streamed-digests.ts';
 import { checkDevice, checkManifest, checkSums } from './check-manifest.ts';
@@ -46,15 +47,22 @@ export async function verifyBundle(o: VerifyBundleOptions): Promise<VerifyReport
   // Looked for once, when first needed.
   let ffmpeg: ReturnType<typeof findFfmpeg> | undefined;
   const lookForFfmpeg = (): ReturnType<typeof findFfmpeg> => (ffmpeg ??= findFfmpeg(env));
-  const ffmpegPath = (): Promise<string | null> => lookForFfmpeg().then((f) => f.path);
+  // With one candidate (AEV_FFMPEG, or ffmpeg on PATH: the usual case) the clip check's own runs show
+  // whether it works, and it is asked for its version only when one fails (checkClip): each start of a
+  // dynamically linked ffmpeg costs ~0.2 CPU s. With several, the first that runs is found first.
+  const candidates = ffmpegCandidates(env);
+  const only = candidates.length === 1 ? (candidates[0]?.path ?? null) : null;
+  const ffmpegPath = (): Promise<string | null> =>
+    only !== null ? Promise.resolve(only) : lookForFfmpeg().then((f) => f.path);
   try {
     const identities = o.identityFile === undefined ? [] : readAgeIdentities(o.identityFile);
-    const { stream, encrypted } = openBundleStream(o.file, identities);
+    const { stream, encrypted, release } = openBundleStream(o.file, identities);
     files = await readArchive(stream, {
       ...(o.limits === undefined ? {} : { limits: o.limits }),
+      ...(release === undefined ? {} : { release }),
       // Stills are checked by their digest alone, so their bytes are not kept (an hour holds hundreds).
-      // Video items are kept for the clip check as the decrypted pieces they came in (no copy; a plain
-      // tar's pieces are 4 MiB reads, so there they are copied out as usual).
+      // Video items are kept for the clip check as views of the decrypted slabs they came in (no copy;
+      // a plain tar's pieces are 4 MiB reads, so there they are copied out as usual).
       keep: (path, size) =>
         size <= KEEP_DEFAULT && !path.endsWith(STILL_SUFFIX) && path !== CLIP_MP4
           ? encrypted && path.endsWith(VIDEO_SUFFIX)
@@ -72,7 +80,7 @@ export async function verifyBundle(o: VerifyBundleOptions): Promise<VerifyReport
       // ffmpeg is looked for at the first video item, while this process is still small (each spawn
       // copies its page tables); the sealed side of the clip check starts as soon as the manifest names it.
       onEntry: (path, read) => {
-        if (path.endsWith(VIDEO_SUFFIX)) void lookForFfmpeg();
+        if (path.endsWith(VIDEO_SUFFIX) && only === null) void lookForFfmpeg();
         if (path === MANIFEST) sealedClip = startSealedDigests(read, read.get(MANIFEST)?.bytes ?? null, ffmpegPath());
       },
     });
@@ -104,7 +112,8 @@ export async function verifyBundle(o: VerifyBundleOptions): Promise<VerifyReport
       verifyBundleSession(ctx, s);
     }
     await checkClip(ctx, manifest, env, {
-      ffmpeg: lookForFfmpeg(),
+      ffmpeg: only !== null ? Promise.resolve({ path: only }) : lookForFfmpeg(),
+      ...(only === null ? {} : { unprobed: lookForFfmpeg }),
       ...(streamedClip === undefined ? {} : { clip: streamedClip }),
       sealed: sealedClip,
     });
