@@ -17,7 +17,7 @@ import { eventFrame, RawLoadClient } from './raw-load.ts';
  * the next item is due (timer resolution, ~1 ms) instead of spinning: on a 2-core machine a spinning
  * generator takes a whole core from the engine it measures, which no agent does.
  */
-async function openLoop(rate: number, seconds: number, send: (i: number) => void): Promise<void> {
+export async function openLoop(rate: number, seconds: number, send: (i: number) => void): Promise<void> {
   const start = performance.now();
   let sent = 0;
   while (performance.now() - start < seconds * 1000) {

@@ -31,6 +31,8 @@ import { EndpointServer } from './ingest/endpoint-server.ts';
 import { EventWriter } from './ingest/event-writer.ts';
 import { HttpEndpoint } from './ingest/http-endpoint.ts';
 import { IngestQueue } from './ingest/ingest-queue.ts';
+import { AckTrace } from './ingest/ack-trace.ts';
+import type { Logger } from './runtime/logger.ts';
 import { normalizeEvent } from './ingest/normalize-event.ts';
 import { acquireDaemonLock } from './runtime/daemon-lock.ts';
 import type { DaemonLock } from './runtime/daemon-lock.ts';
@@ -95,6 +97,8 @@ interface Running {
   readonly stills: StillCapture | null;
   readonly retention: RetentionSchedule;
   readonly redaction: RedactionStats;
+  /** Only with AEV_TRACE_ACKS (a diagnostic). */
+  readonly ackTrace: AckTrace | null;
 }
 
 /** The one composition root (STYLE.md): clock, data root, keyring and limits come in through `config`. */
@@ -241,7 +245,14 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
         // Event commits skip their fsync; the log is flushed off-thread before any ack (index-durability.ts).
         const durability = IndexDurability.open(db, logger);
         undo.push(() => durability.close());
-        const queue = new IngestQueue(writer, clock, durability);
+        const ackTrace = config.ackTraceFile === null ? null : new AckTrace();
+        if (ackTrace !== null) {
+          seal.onPass = (start, end) => {
+            ackTrace.mark('seal', start, end);
+          };
+          logger.info('tracing acknowledgements', { file: config.ackTraceFile });
+        }
+        const queue = new IngestQueue(writer, clock, durability, ackTrace);
         const queries = new SessionQueries(db, fieldKey);
         switcher.attach(seal);
         const reads = new MediaReads(db, media);
@@ -363,6 +374,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
           runId,
           queue,
           durability,
+          ackTrace,
           writer,
           sessions,
           queries,
@@ -424,6 +436,7 @@ export function createEngine(input: Partial<EngineConfig> & { readonly dataRoot:
       r.vault.close();
       r.lock.release();
       running = null;
+      writeAckTrace(r.ackTrace, config.ackTraceFile, logger);
       logger.info('engine stopped cleanly');
     },
   };
@@ -444,4 +457,18 @@ async function unlock(config: EngineConfig, paths: RuntimePaths, missing: boolea
     );
   }
   return createVault(opts);
+}
+
+/** Writes the ack trace at stop; a trace that cannot be written is logged, never a failed stop. */
+function writeAckTrace(trace: AckTrace | null, file: string | null, logger: Logger): void {
+  if (trace === null || file === null) return;
+  try {
+    trace.writeTo(file);
+    logger.info('ack trace written', { file });
+  } catch (error) {
+    logger.warn('could not write the ack trace', {
+      file,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }

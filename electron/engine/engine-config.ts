@@ -48,6 +48,8 @@ export interface EngineConfig {
   readonly retention: RetentionConfig;
   /** Secrets replaced before storage (docs/redaction.md); checked when the engine is created. */
   readonly redaction: RedactionConfig;
+  /** Diagnostic: where to write the ack trace when the engine stops (AEV_TRACE_ACKS); null: no trace. */
+  readonly ackTraceFile: string | null;
 }
 
 export const DEFAULT_SCREEN: Omit<ScreenConfig, 'env'> = { fps: 5, maxLongSide: 1920, graceMs: 30_000 };
@@ -73,6 +75,7 @@ export function checkAndSetDefaults(c: Partial<EngineConfig> & { readonly dataRo
     tsa: c.tsa === undefined ? { endpoints: DEFAULT_TSAS, trustPem: defaultTsaTrustPem(), timeoutMs: 10_000 } : c.tsa,
     retention: checkRetention(c.retention ?? DEFAULT_RETENTION),
     redaction: c.redaction ?? DEFAULT_REDACTION,
+    ackTraceFile: c.ackTraceFile ?? null,
   };
   if (config.dataRoot === '') throw new AevError('E_CONFIG', 'the data root is empty');
   if (

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { probeOsKeyring } from '../../../native/keychain/keyring.ts';
 import type { KeyringPort } from '../../../native/keychain/keyring.ts';
@@ -117,6 +118,8 @@ export function engineInputFrom(
     ...(env.windowMs === undefined ? {} : { windowMs: env.windowMs }),
     ...(env.sessionIdleMs === undefined ? {} : { sessionIdleMs: env.sessionIdleMs }),
     ...(vars.AEV_SCRYPT_LOG_N !== undefined ? { scryptLogN: Number(vars.AEV_SCRYPT_LOG_N) } : {}),
+    // A diagnostic (docs/performance.md, "Where an ack's tail goes"): timings only, written at stop.
+    ...(set(vars.AEV_TRACE_ACKS) === undefined ? {} : { ackTraceFile: path.resolve(vars.AEV_TRACE_ACKS ?? '') }),
   };
 }
 

@@ -5,9 +5,12 @@ import { storageError } from './event-writer.ts';
 import type { EventWriter, PendingEvent, PreparedBatch, WrittenEvent } from './event-writer.ts';
 import type { SealedEvent } from './event-crypto.ts';
 import type { NormalizedEvent } from './normalize-event.ts';
+import type { AckSpan, AckTrace } from './ack-trace.ts';
 
 interface Waiter {
   readonly pending: PendingEvent;
+  /** Set only while an AckTrace runs (AEV_TRACE_ACKS). */
+  readonly span: AckSpan | null;
   readonly resolve: (w: WrittenEvent) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -19,6 +22,7 @@ interface Waiter {
  * collection until the flush ends.
  */
 interface Committed {
+  readonly span: AckSpan | null;
   readonly resolve: (w: WrittenEvent) => void;
   readonly reject: (e: unknown) => void;
   readonly receivedAtMs: number;
@@ -26,7 +30,9 @@ interface Committed {
 }
 
 function committedOf(waiter: Waiter, written: WrittenEvent | undefined): Committed {
+  if (waiter.span !== null) waiter.span.committed = performance.now();
   return {
+    span: waiter.span,
     resolve: waiter.resolve,
     reject: waiter.reject,
     receivedAtMs: waiter.pending.receivedAtMs,
@@ -107,11 +113,13 @@ export class IngestQueue {
   #closed = false;
   #written = 0;
   #lastEventAtMs: number | null = null;
+  readonly #trace: AckTrace | null;
 
-  constructor(writer: EventWriter, clock: Clock, durability: CommitDurability) {
+  constructor(writer: EventWriter, clock: Clock, durability: CommitDurability, trace: AckTrace | null = null) {
     this.#writer = writer;
     this.#clock = clock;
     this.#durability = durability;
+    this.#trace = trace;
   }
 
   /** Resolves once the event is durable in the index. */
@@ -124,7 +132,7 @@ export class IngestQueue {
       receivedMonoUs: this.#clock.monoUs(),
     };
     return new Promise<WrittenEvent>((resolve, reject) => {
-      this.#queue.push({ pending, resolve, reject });
+      this.#queue.push({ pending, resolve, reject, span: this.#trace?.begin() ?? null });
       this.#schedule();
     });
   }
@@ -182,7 +190,9 @@ export class IngestQueue {
     const held = this.#durability.commitsHeld;
     if (held !== null) {
       this.#waitingForHold = true;
+      const heldAt = performance.now();
       void held.then(() => {
+        this.#trace?.mark('hold', heldAt);
         this.#waitingForHold = false;
         this.#schedule();
       });
@@ -301,8 +311,10 @@ export class IngestQueue {
     if (this.#unsynced.length === 0) return;
     const flush: Flush = { covered: this.#unsynced, done: false, error: null };
     this.#unsynced = [];
+    if (this.#trace !== null) stamp(flush.covered, 'flushStarted', this.#flushes.length);
     this.#flushes.push(flush);
     const finish = (error: unknown): void => {
+      if (this.#trace !== null) stamp(flush.covered, 'flushEnded');
       flush.done = true;
       flush.error = error;
       this.#settleFlushes();
@@ -332,6 +344,7 @@ export class IngestQueue {
     if (committed.length === 0) return;
     this.#written += committed.length;
     this.#lastEventAtMs = committed.at(-1)?.receivedAtMs ?? this.#lastEventAtMs;
+    if (this.#trace !== null) stamp(committed, 'acknowledged');
     for (const c of committed) c.resolve(c.written);
   }
 
@@ -348,4 +361,18 @@ export class IngestQueue {
 function mustHave(w: WrittenEvent | undefined): WrittenEvent {
   if (w === undefined) throw new AevError('E_INTERNAL', 'event batch result missing');
   return w;
+}
+
+/** Stamps `field` of every traced event in `committed` with now (and, for a flush start, how many were ahead). */
+function stamp(
+  committed: readonly Committed[],
+  field: 'flushStarted' | 'flushEnded' | 'acknowledged',
+  ahead?: number,
+): void {
+  const now = performance.now();
+  for (const c of committed) {
+    if (c.span === null) continue;
+    c.span[field] = now;
+    if (ahead !== undefined) c.span.flushesAhead = ahead;
+  }
 }

@@ -38,6 +38,8 @@ export class SealService {
   readonly #logger: Logger;
   #timer: NodeJS.Timeout | undefined;
   #startedAtMs = 0;
+  /** Told of every timed sealing pass (start and end, `performance.now()`): the ack trace's "seal" marks. */
+  onPass: ((start: number, end: number) => void) | null = null;
   readonly #clock: Clock;
 
   private constructor(
@@ -125,8 +127,10 @@ export class SealService {
   start(): void {
     this.#startedAtMs = this.#clock.now();
     this.#timer = setInterval(() => {
+      const start = performance.now();
       try {
         this.sealer.sealDue();
+        this.onPass?.(start, performance.now());
       } catch (error) {
         this.#logger.error('sealing failed', { error: error instanceof Error ? error.message : String(error) });
       }

@@ -1,0 +1,134 @@
+// Where an ack's time goes (issue #2, docs/performance.md "Where an ack's tail goes"): a compiled
+// `aev daemon` with AEV_TRACE_ACKS on, an open-loop client at `--rate` events/s, and each client ack
+// split into before (socket read to submit), in the queue (submit to acknowledged; of it, the flush of
+// the log) and after (answer to client), with the engine thread's collections, log-restart holds and
+// sealing passes on the same time line. `node bench/ack-trace.ts [--rate 1000] [--seconds 10]`.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { AckSpan, AckTraceFile } from '../electron/engine/ingest/ack-trace.ts';
+import { startBenchDaemon } from './bench-daemon.ts';
+import { percentile } from './bench-table.ts';
+import { openLoop } from './ingest.ts';
+import { eventFrame, RawLoadClient } from './raw-load.ts';
+
+const WARMUP_S = 2;
+const SLOW_MS = 2;
+
+interface ClientAck {
+  /** Epoch ms the frame was written. */
+  readonly sentAt: number;
+  readonly ms: number;
+}
+
+/** Open loop at `rate`/s; each ack's send time and latency as the client saw them. */
+async function load(socketPath: string, rate: number, seconds: number): Promise<ClientAck[]> {
+  const client = await RawLoadClient.connect(socketPath);
+  const acks: ClientAck[] = [];
+  const start = performance.now();
+  client.onAck((ms) => {
+    const now = performance.now();
+    if (now - start > WARMUP_S * 1000) acks.push({ sentAt: performance.timeOrigin + now - ms, ms });
+  });
+  await openLoop(rate, seconds + WARMUP_S, (i) => {
+    client.send(eventFrame('ack-trace', i), 1);
+  });
+  while (client.acked < client.sent) await new Promise((r) => setTimeout(r, 5));
+  client.close();
+  return acks;
+}
+
+function row(name: string, values: number[]): string {
+  const v = values.sort((a, b) => a - b);
+  const f = (p: number) => `${percentile(v, p).toFixed(2).padStart(7)} ms`;
+  return `${name.padEnd(44)} ${f(50)} ${f(90)} ${f(99)}`;
+}
+
+/** The span of the first event the daemon took at or after the client sent (events keep their order). */
+function spanFor(spans: readonly AckSpan[], submittedAt: readonly number[], sentAt: number): AckSpan | undefined {
+  let lo = 0;
+  let hi = submittedAt.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((submittedAt[mid] ?? Infinity) < sentAt) lo = mid + 1;
+    else hi = mid;
+  }
+  return spans[lo];
+}
+
+function report(trace: AckTraceFile, acks: readonly ClientAck[]): void {
+  const o = trace.origin;
+  const spans = trace.spans.filter((s) => s.acknowledged !== null && s.flushEnded !== null && s.flushStarted !== null);
+  const submittedAt = spans.map((s) => o + s.submitted);
+  const parts = { whole: [] as number[], before: [] as number[], queue: [] as number[], after: [] as number[] };
+  const flushes = new Map<number, number>();
+  const slow = new Map<string, number>();
+  for (const a of acks) {
+    const s = spanFor(spans, submittedAt, a.sentAt);
+    if (s === undefined) continue;
+    const before = o + s.submitted - a.sentAt;
+    const queue = (s.acknowledged ?? 0) - s.submitted;
+    const flush = (s.flushEnded ?? 0) - (s.flushStarted ?? 0);
+    parts.whole.push(a.ms);
+    parts.before.push(before);
+    parts.queue.push(queue);
+    parts.after.push(a.sentAt + a.ms - (o + (s.acknowledged ?? 0)));
+    flushes.set(s.flushStarted ?? 0, flush);
+    if (a.ms <= SLOW_MS) continue;
+    const [longest] = [
+      ['before', before],
+      ['commit', (s.committed ?? s.submitted) - s.submitted],
+      ['flush', flush],
+    ].sort((x, y) => Number(y[1]) - Number(x[1]));
+    const end = a.sentAt + a.ms;
+    const during = [
+      ...new Set(trace.marks.filter(([, from, to]) => o + from < end && o + to > a.sentAt).map(([k]) => k)),
+    ].sort();
+    const key = `${String(longest?.[0])} longest${during.length > 0 ? `, during ${during.join('+')}` : ''}`;
+    slow.set(key, (slow.get(key) ?? 0) + 1);
+  }
+  console.log(`${''.padEnd(44)} ${'p50'.padStart(10)} ${'p90'.padStart(10)} ${'p99'.padStart(10)}`);
+  console.log(row(`whole ack, client (${parts.whole.length} acks)`, parts.whole));
+  console.log(row('before: socket -> submit', parts.before));
+  console.log(row('in the queue: submit -> acknowledged', parts.queue));
+  console.log(row(`  one flush of the log (${flushes.size})`, [...flushes.values()]));
+  console.log(row('after: answer -> client', parts.after));
+  const t0 = (acks[0]?.sentAt ?? 0) - o;
+  const t1 = (acks.at(-1)?.sentAt ?? 0) - o;
+  for (const kind of ['gc', 'hold', 'seal'] as const) {
+    const d = trace.marks
+      .filter(([k, from]) => k === kind && from >= t0 && from <= t1)
+      .map(([, from, to]) => to - from)
+      .sort((a, b) => a - b);
+    const total = d.reduce((n, x) => n + x, 0);
+    console.log(
+      `${kind.padEnd(5)} ${String(d.length).padStart(4)} × p50 ${percentile(d, 50).toFixed(2)} ms, max ${(d.at(-1) ?? 0).toFixed(2)} ms, ${total.toFixed(0)} ms in all`,
+    );
+  }
+  const over = [...slow.values()].reduce((n, x) => n + x, 0);
+  console.log(`acks over ${SLOW_MS} ms: ${over} (${((100 * over) / Math.max(1, acks.length)).toFixed(1)}%)`);
+  for (const [key, n] of [...slow].sort((a, b) => b[1] - a[1]).slice(0, 8))
+    console.log(`  ${String(n).padStart(6)}  ${key}`);
+  if (trace.dropped > 0) console.log(`(${trace.dropped} events past the trace's limit were not traced)`);
+}
+
+const { values } = parseArgs({
+  options: { rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '10' } },
+});
+const rate = Number(values.rate);
+const seconds = Number(values.seconds);
+if (!(rate > 0 && seconds > 0)) throw new Error('--rate and --seconds must be positive numbers');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aev-ack-trace-'));
+const file = path.join(dir, 'trace.json');
+const daemon = await startBenchDaemon({ AEV_TRACE_ACKS: file });
+let acks: ClientAck[];
+try {
+  acks = await load(daemon.socketPath, rate, seconds);
+} finally {
+  await daemon.stop();
+}
+const trace = JSON.parse(fs.readFileSync(file, 'utf8')) as AckTraceFile;
+fs.rmSync(dir, { recursive: true, force: true });
+console.log(`${rate} events/s for ${seconds} s after ${WARMUP_S} s of warm-up; load ${os.loadavg()[0]?.toFixed(2)}`);
+report(trace, acks);
