@@ -161,7 +161,14 @@ export class ClockSync {
     const now = playerTime(this.#term);
     if (now === undefined) return;
     this.#onTermTime(now);
-    if (this.#video.seeking || !(this.#userActive() || this.#movedByUser(now))) return;
+    if (this.#video.seeking) return;
+    if (!(this.#userActive() || this.#movedByUser(now))) {
+      // The video leads: a terminal left behind is brought to it. The video can move without a seek the
+      // terminal hears of: sent to a moment without a picture (a still screen's dropped frames, a capture
+      // gap), it shows the next picture there is, and says so only in `currentTime`.
+      this.#follow(false);
+      return;
+    }
     if (Math.abs(now - this.#target()) > USER_MOVE_S) {
       // Followed once: the video's own seek brings the terminal along from here.
       this.#touchedAt = -Infinity;
