@@ -8,19 +8,9 @@ import { hookPayload } from '../../helpers/raw-client.ts';
 import { openIndexFile, verifyDataRoot } from '../../helpers/sealing.ts';
 import { makeTempDir } from '../../helpers/temp-dir.ts';
 import { startHookLoad, startTerminalLoad } from './fault-load.ts';
+import { tryMountTmpfs } from '../../helpers/small-disk.ts';
 
 const TMPFS_MB = 24;
-
-/** A small tmpfs of our own to fill: needs root and a kernel that lets us mount (not every container does). */
-function tryMountTmpfs(dir: string): string | null {
-  if (process.platform !== 'linux') return 'tmpfs mounts are Linux only';
-  if (process.getuid?.() !== 0) return 'not running as root: cannot mount a tmpfs';
-  fs.mkdirSync(dir, { recursive: true });
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_MB}m,mode=0700`, 'tmpfs', dir], {
-    encoding: 'utf8',
-  });
-  return r.status === 0 ? null : `mount -t tmpfs failed: ${r.stderr.trim()}`;
-}
 
 /** Writes 1 MiB blocks, then smaller ones, until the file system says ENOSPC. */
 function fill(file: string): number {
@@ -50,7 +40,7 @@ const preToolUse = JSON.stringify(
 
 const tmp = makeTempDir('aev-df-');
 const mountDir = path.join(tmp.dir, 'mnt');
-const skipReason = tryMountTmpfs(mountDir);
+const skipReason = tryMountTmpfs(mountDir, TMPFS_MB * 1024);
 if (skipReason !== null) {
   console.log(`disk-full test skipped: ${skipReason}`);
   tmp.cleanup();

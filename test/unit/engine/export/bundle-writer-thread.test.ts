@@ -9,22 +9,13 @@ import { openBundleSink } from '../../../../electron/engine/export/bundle-sink.t
 import { makeTempDir } from '../../../helpers/temp-dir.ts';
 import { decryptWithUs, HAS_AGE_CLI } from '../age/age-helpers.ts';
 import { writeAll } from './sink-helpers.ts';
+import { tryMountTmpfs } from '../../../helpers/small-disk.ts';
 
 const tmp = makeTempDir('aev-writer-');
 const TMPFS_KIB = 2048;
 const mountDir = path.join(tmp.dir, 'small-disk');
 
-/** A small tmpfs to fill: needs root and a kernel that lets us mount (not every container does). */
-function tryMountTmpfs(dir: string): string | null {
-  if (process.platform !== 'linux') return 'tmpfs mounts are Linux only';
-  if (process.getuid?.() !== 0) return 'not running as root: cannot mount a tmpfs';
-  fs.mkdirSync(dir, { recursive: true });
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_KIB}k,mode=0700`, 'tmpfs', dir], {
-    encoding: 'utf8',
-  });
-  return r.status === 0 ? null : `mount -t tmpfs failed: ${r.stderr.trim()}`;
-}
-const noSmallDisk = tryMountTmpfs(mountDir);
+const noSmallDisk = tryMountTmpfs(mountDir, TMPFS_KIB);
 if (noSmallDisk !== null) console.warn(`skipping the full-disk writer test: ${noSmallDisk}`);
 
 afterAll(() => {
