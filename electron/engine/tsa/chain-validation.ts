@@ -23,7 +23,8 @@ const UNDERSTOOD_CRITICAL: ReadonlySet<string> = new Set([
 ]);
 
 function iso(date: Date): string {
-  return date.toISOString();
+  // A damaged time field may parse to no date at all (toISOString would throw on it).
+  return Number.isNaN(date.getTime()) ? 'an unreadable time' : date.toISOString();
 }
 
 /** Why `cert` cannot sit in the chain at time `at` (validity, critical extensions), or undefined. */
@@ -31,7 +32,10 @@ function certificateProblem(cert: TsaCertificate, at: Date): string | undefined 
   // RFC 3161 Appendix B: the chain is judged at genTime, not now; expired TSA certificates still vouch
   // for what they signed while they were valid.
   if (at < cert.x509.validFromDate || at > cert.x509.validToDate) {
-    return `${cert.subject} was not valid at ${iso(at)} (valid ${iso(cert.x509.validFromDate)} to ${iso(cert.x509.validToDate)})`;
+    // The dates shown are the ASN.1 parser's: for a certificate whose time fields are damaged, Node's
+    // X509Certificate dates were seen to differ between two parses of the same bytes (CI, a flipped byte
+    // in an IdenTrust CA's notBefore), and a verdict must read the same every time it is given.
+    return `${cert.subject} was not valid at ${iso(at)} (valid ${iso(cert.cert.notBefore.value)} to ${iso(cert.cert.notAfter.value)})`;
   }
   const unknown = (cert.cert.extensions ?? []).find((e) => e.critical && !UNDERSTOOD_CRITICAL.has(e.extnID));
   if (unknown !== undefined) return `${cert.subject} has an unsupported critical extension ${unknown.extnID}`;
