@@ -102,3 +102,19 @@ export function hookPayload(
 export function testClient(socketPath: string, api: 'ingest' | 'control', timeoutMs = 5000): Promise<EndpointClient> {
   return EndpointClient.connect({ socketPath, api, client: 'test', timeoutMs });
 }
+
+/** The `terminal.open` frame of an agent's terminal (claude in an 80×24 bash, input not recorded). */
+export function terminalOpenFrame(id: string, terminalId: string): Record<string, unknown> {
+  return {
+    type: 'terminal.open',
+    id,
+    terminalId,
+    agent: 'claude-code',
+    command: ['claude'],
+    width: 80,
+    height: 24,
+    timestamp: Math.floor(Date.now() / 1000),
+    env: { SHELL: '/bin/bash', TERM: 'xterm-256color' },
+    recordInput: false,
+  };
+}

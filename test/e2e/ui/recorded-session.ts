@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import type { EngineStatus } from '../../../electron/common/model/status.ts';
-import { hookPayload, RawClient, testClient } from '../../helpers/raw-client.ts';
+import { hookPayload, RawClient, terminalOpenFrame, testClient } from '../../helpers/raw-client.ts';
 import type { TestEngine } from '../../helpers/test-engine.ts';
 import { runClient } from '../../integration/screen/x-server.ts';
 import type { Xvfb } from '../../integration/screen/x-server.ts';
@@ -43,18 +43,7 @@ export async function recordSession(t: TestEngine, x: Xvfb): Promise<Recorded> {
   const control = await testClient(t.info.socketPath, 'control');
   const status = async () => (await control.request('status', {}, 5000)) as EngineStatus;
   const term = await RawClient.hello(t.info.socketPath);
-  term.send({
-    type: 'terminal.open',
-    id: 'open',
-    terminalId: TERMINAL_ID,
-    agent: 'claude-code',
-    command: ['claude'],
-    width: 80,
-    height: 24,
-    timestamp: Math.floor(Date.now() / 1000),
-    env: { SHELL: '/bin/bash', TERM: 'xterm-256color' },
-    recordInput: false,
-  });
+  term.send(terminalOpenFrame('open', TERMINAL_ID));
   const opened = (await term.waitFor((f) => f.id === 'open')) as { value: { sessionId: string } };
   const openedAt = Date.now();
   let frames = 0;

@@ -10,7 +10,7 @@ import { runAev, startDaemon, testEnv } from '../../helpers/daemon-process.ts';
 import type { DaemonProcess } from '../../helpers/daemon-process.ts';
 import { startOpensslTsa } from '../../helpers/openssl-tsa.ts';
 import type { OpensslTsa } from '../../helpers/openssl-tsa.ts';
-import { RawClient } from '../../helpers/raw-client.ts';
+import { RawClient, terminalOpenFrame } from '../../helpers/raw-client.ts';
 import { openIndexFile, sendEvents } from '../../helpers/sealing.ts';
 import { untilSealedAndStamped } from './quiet-index.ts';
 import { makeTempDir } from '../../helpers/temp-dir.ts';
@@ -45,18 +45,7 @@ describe('the access log', () => {
     daemon = await startDaemon(dataRoot, tsaEnv());
     sessionId = (await sendEvents(daemon.paths.socketPath, 'logged-work', 6))[0]?.sessionId ?? '';
     const term = await RawClient.hello(daemon.paths.socketPath);
-    term.send({
-      type: 'terminal.open',
-      id: 'o',
-      terminalId: 't_access',
-      agent: 'claude-code',
-      command: ['claude'],
-      width: 80,
-      height: 24,
-      timestamp: Math.floor(Date.now() / 1000),
-      env: { SHELL: '/bin/bash', TERM: 'xterm-256color' },
-      recordInput: false,
-    });
+    term.send(terminalOpenFrame('o', 't_access'));
     terminalSessionId = ((await term.waitFor((f) => f.id === 'o')) as { value: { sessionId: string } }).value.sessionId;
     term.send({ type: 'terminal.data', id: 'd', terminalId: 't_access', events: [[0.5, 'o', 'hello\r\n']] });
     await term.waitFor((f) => f.id === 'd');

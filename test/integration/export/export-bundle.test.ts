@@ -7,7 +7,7 @@ import type { VerifyCode, VerifyReport } from '../../../electron/common/model/ve
 import { runAev, testEnv } from '../../helpers/daemon-process.ts';
 import { startOpensslTsa } from '../../helpers/openssl-tsa.ts';
 import type { OpensslTsa } from '../../helpers/openssl-tsa.ts';
-import { hookPayload, RawClient } from '../../helpers/raw-client.ts';
+import { hookPayload, RawClient, terminalOpenFrame } from '../../helpers/raw-client.ts';
 import { openIndexFile, until } from '../../helpers/sealing.ts';
 import { startTestEngine } from '../../helpers/test-engine.ts';
 import { listFiles, makeTempDir } from '../../helpers/temp-dir.ts';
@@ -43,18 +43,7 @@ describe('evidence bundles', () => {
     });
     dataRoot = t.dataRoot;
     const term = await RawClient.hello(t.info.socketPath);
-    term.send({
-      type: 'terminal.open',
-      id: 'o',
-      terminalId: 't_export',
-      agent: 'claude-code',
-      command: ['claude'],
-      width: 80,
-      height: 24,
-      timestamp: Math.floor(Date.now() / 1000),
-      env: { SHELL: '/bin/bash', TERM: 'xterm-256color' },
-      recordInput: false,
-    });
+    term.send(terminalOpenFrame('o', 't_export'));
     terminalSessionId = ((await term.waitFor((f) => f.id === 'o')) as { value: { sessionId: string } }).value.sessionId;
     const agent = await RawClient.hello(t.info.socketPath);
     let n = 0;

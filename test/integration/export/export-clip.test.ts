@@ -10,7 +10,7 @@ import { parseCast } from '../../../native/pty/asciicast.ts';
 import { runAev, testEnv } from '../../helpers/daemon-process.ts';
 import { startOpensslTsa } from '../../helpers/openssl-tsa.ts';
 import type { OpensslTsa } from '../../helpers/openssl-tsa.ts';
-import { hookPayload, RawClient } from '../../helpers/raw-client.ts';
+import { hookPayload, RawClient, terminalOpenFrame } from '../../helpers/raw-client.ts';
 import { openIndexFile, until } from '../../helpers/sealing.ts';
 import { startTestEngine } from '../../helpers/test-engine.ts';
 import { listFiles, makeTempDir } from '../../helpers/temp-dir.ts';
@@ -63,18 +63,7 @@ describe.skipIf(missing.length > 0)('clip and report in an exported bundle (real
     let stopped = false;
     try {
       const term = await RawClient.hello(t.info.socketPath);
-      term.send({
-        type: 'terminal.open',
-        id: 'o',
-        terminalId: 't_clip',
-        agent: 'claude-code',
-        command: ['claude'],
-        width: 80,
-        height: 24,
-        timestamp: Math.floor(Date.now() / 1000),
-        env: { SHELL: '/bin/bash', TERM: 'xterm-256color' },
-        recordInput: false,
-      });
+      term.send(terminalOpenFrame('o', 't_clip'));
       await term.waitFor((f) => f.id === 'o');
       const agent = await RawClient.hello(t.info.socketPath);
       let n = 0;

@@ -5,7 +5,7 @@ import { generateIdentity } from '../../../electron/engine/age/age-keys.ts';
 import { exportBundle } from '../../../electron/engine/export/export-bundle.ts';
 import type { ExportOptions } from '../../../electron/engine/export/export-bundle.ts';
 import { TEST_PASSPHRASE } from '../../helpers/daemon-process.ts';
-import { RawClient } from '../../helpers/raw-client.ts';
+import { RawClient, terminalOpenFrame } from '../../helpers/raw-client.ts';
 import { openIndexFile, until } from '../../helpers/sealing.ts';
 import { startTestEngine } from '../../helpers/test-engine.ts';
 import type { TestEngine } from '../../helpers/test-engine.ts';
@@ -32,18 +32,7 @@ describe.skipIf(process.platform !== 'linux')('export threads', () => {
   beforeAll(async () => {
     t = await startTestEngine({ windowMs: 300 });
     const term = await RawClient.hello(t.info.socketPath);
-    term.send({
-      type: 'terminal.open',
-      id: 'o',
-      terminalId: 't_threads',
-      agent: 'claude-code',
-      command: ['claude'],
-      width: 80,
-      height: 24,
-      timestamp: Math.floor(Date.now() / 1000),
-      env: { SHELL: '/bin/bash', TERM: 'xterm-256color' },
-      recordInput: false,
-    });
+    term.send(terminalOpenFrame('o', 't_threads'));
     const sessionId = ((await term.waitFor((f) => f.id === 'o')) as { value: { sessionId: string } }).value.sessionId;
     for (let i = 0; i < 4; i++) {
       term.send({
