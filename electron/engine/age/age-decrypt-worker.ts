@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { AevError } from '../../common/errors.ts';
+import { freeBuffer } from '../runtime/free-buffer.ts';
 import type { DecryptReply, DecryptWorkerData } from './age-decrypt-thread.ts';
 import { CANCELLED, CONSUMED, READY, SLAB_BYTES, START } from './age-decrypt-thread.ts';
 import { AgePayloadDecryptor, CHUNK_BYTES, SEALED_CHUNK_BYTES } from './age-stream.ts';
@@ -73,8 +74,7 @@ function take(plain: Buffer): void {
     off += n;
     if (fill === SLAB_BYTES) send();
   }
-  const memory = plain.buffer;
-  if (memory instanceof ArrayBuffer && plain.byteOffset === 0 && plain.length === memory.byteLength) memory.transfer(0);
+  freeBuffer(plain);
 }
 
 /** Says it has loaded, then waits for the chunk the calling thread hands the payload over at. */

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { assertNever } from '../../common/errors.ts';
 import { AgePayloadEncryptor } from '../age/age-stream.ts';
+import { freeBuffer } from '../runtime/free-buffer.ts';
 import type { WriterReply, WriterRequest, WriterWorkerData } from './bundle-writer-thread.ts';
 
 /**
@@ -76,6 +77,7 @@ async function handle(request: WriterRequest): Promise<void> {
       payload.push(plain, sealed);
       reply({ type: 'free', block: request.block });
       writeAll(sealed);
+      for (const piece of sealed) freeBuffer(piece);
       return;
     }
     case 'finish': {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { fstatSync, readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { AevError } from '../../common/errors.ts';
+import { freeBuffer } from '../runtime/free-buffer.ts';
 import { randomBytesFast } from '../runtime/random-pool.ts';
 import { openBytes } from './aead.ts';
 import {
@@ -153,16 +154,19 @@ async function* openFrom(
 }
 
 /**
- * The plaintext's length and hex SHA-256 of the object file open as `fd`, in one pass like
- * `openObject`, with blocking reads: for a worker thread (object-worker.ts), where a direct read is
- * cheaper than a trip to libuv's thread pool. `buffer` is the caller's reusable read buffer.
+ * Opens the object file open as `fd` in one pass like `openObject`, with blocking reads, handing each
+ * authenticated piece of plaintext to `each` and returning the plaintext's length: for worker threads
+ * (object-worker.ts, the exporter's reader), where a direct read is cheaper than a trip to libuv's thread
+ * pool. `buffer` is the caller's reusable read buffer. Each piece is freed as soon as `each` returns
+ * (free-buffer.ts says why), so `each` must copy whatever it keeps.
  */
-export function digestObjectSync(
+export function openObjectSync(
   fd: number,
   buffer: Buffer,
   objectsKey: Buffer,
   o: ObjectIdentity,
-): { readonly size: number; readonly sha256: string } {
+  each: (plain: Buffer) => void,
+): number {
   const size = fstatSync(fd).size;
   if (size < V1_MIN_BYTES) throw corrupt('the object file is too short for a vault header');
   const read = (into: Buffer, length: number, position: number): Buffer => {
@@ -174,13 +178,13 @@ export function digestObjectSync(
     }
     return into.subarray(0, length);
   };
-  const hash = createHash('sha256');
   let block = read(buffer, Math.min(size, buffer.length), 0);
   const layout = layoutOf(block, size, objectsKey, o);
   if (layout === 'v1') {
     const whole = size <= buffer.length ? block : read(Buffer.allocUnsafe(size), size, 0);
     const plain = openV1(whole, objectsKey, o);
-    return { size: plain.length, sha256: hash.update(plain).digest('hex') };
+    each(plain);
+    return plain.length;
   }
   let plainBytes = 0;
   let blockAt = 0;
@@ -191,10 +195,23 @@ export function digestObjectSync(
       blockAt = at;
     }
     const plain = layout.cipher.open(i, i === layout.count - 1, block.subarray(at - blockAt, at - blockAt + length));
-    hash.update(plain);
+    each(plain);
     plainBytes += plain.length;
+    freeBuffer(plain);
   }
-  return { size: plainBytes, sha256: hash.digest('hex') };
+  return plainBytes;
+}
+
+/** The plaintext's length and hex SHA-256 of the object file open as `fd` (see `openObjectSync`). */
+export function digestObjectSync(
+  fd: number,
+  buffer: Buffer,
+  objectsKey: Buffer,
+  o: ObjectIdentity,
+): { readonly size: number; readonly sha256: string } {
+  const hash = createHash('sha256');
+  const size = openObjectSync(fd, buffer, objectsKey, o, (plain) => hash.update(plain));
+  return { size, sha256: hash.digest('hex') };
 }
 
 /** Bytes a worker's reusable read buffer should have (see `digestObjectSync`). */

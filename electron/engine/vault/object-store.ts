@@ -4,7 +4,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { AevError } from '../../common/errors.ts';
 import { fsError, removeDurableFile, writeDurableFile } from './durable-file.ts';
-import { openObject, sealObject } from './object-format.ts';
+import { openObject, openObjectSync, sealObject } from './object-format.ts';
 import { ObjectWorkers } from './object-workers.ts';
 import { WorkerGone, workerThreadCount } from '../runtime/worker-pool.ts';
 import type { ObjectWorkerReply } from './object-workers.ts';
@@ -148,6 +148,32 @@ export class ObjectStore {
       throw cause instanceof AevError ? cause : fsError(cause, 'read', file);
     } finally {
       await handle.close();
+    }
+  }
+
+  /**
+   * `stream` with blocking reads, for a worker thread (the exporter's reader): each authenticated piece
+   * goes to `each`, which must copy what it keeps (the piece is freed when it returns); returns the
+   * plaintext's length. Same errors as `stream`; `buffer` is the caller's reusable read buffer, at least
+   * `OBJECT_READ_BYTES` long.
+   */
+  readSync(kind: ObjectKind, id: string, buffer: Buffer, each: (plain: Buffer) => void): number {
+    const file = this.pathOf(kind, id);
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw missing(kind, id, cause);
+      throw fsError(cause, 'read', file);
+    }
+    try {
+      return openObjectSync(fd, buffer, this.#key(), { vaultId: this.#vaultId, kind, id }, each);
+    } catch (cause) {
+      if (cause instanceof AevError && cause.code === 'E_OBJECT_CORRUPT')
+        throw corrupt(kind, id, file, cause.message, cause);
+      throw cause instanceof AevError ? cause : fsError(cause, 'read', file);
+    } finally {
+      fs.closeSync(fd);
     }
   }
 

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isAevError } from '../../common/errors.ts';
+import { freeBuffer } from '../runtime/free-buffer.ts';
 import { writeDurableFileSync } from './durable-file.ts';
 import { digestObjectSync, OBJECT_READ_BYTES, sealObject } from './object-format.ts';
 import type { ObjectWorkerData, ObjectWorkerReply, ObjectWorkerRequest } from './object-workers.ts';
@@ -20,6 +21,7 @@ function handle(request: ObjectWorkerRequest): ObjectWorkerReply {
   if (request.op === 'put') {
     const sealed = sealObject(key, o, Buffer.from(request.data, 0, request.length));
     writeDurableFileSync(request.file, sealed.pieces);
+    for (const piece of sealed.pieces) freeBuffer(piece);
     return { id: request.id, ok: true, size: request.length, storedSize: sealed.storedSize, sha256: sealed.sha256 };
   }
   const fd = fs.openSync(request.file, 'r');

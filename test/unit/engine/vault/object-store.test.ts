@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OBJECT_READ_BYTES } from '../../../../electron/engine/vault/object-format.ts';
 import { OBJECT_KINDS } from '../../../../electron/engine/vault/object-store.ts';
 import { createVault } from '../../../../electron/engine/vault/vault.ts';
 import type { Vault } from '../../../../electron/engine/vault/vault.ts';
@@ -99,6 +100,33 @@ describe('encrypted object store', () => {
     }
     fs.writeFileSync(file, original.subarray(0, 20));
     await expect(vault.objects.get('video-fragment', 'frag-1')).rejects.toMatchObject({ code: 'E_OBJECT_CORRUPT' });
+  });
+
+  it('reads with blocking calls (readSync) exactly what stream reads, freeing each piece once it was handed on', async () => {
+    const big = randomBytes(3 * 1024 * 1024 + 17);
+    await vault.objects.put('video-fragment', 'sync-1', big);
+    const buffer = Buffer.allocUnsafe(OBJECT_READ_BYTES);
+    const copies: Buffer[] = [];
+    const seen: Buffer[] = [];
+    const size = vault.objects.readSync('video-fragment', 'sync-1', buffer, (piece) => {
+      copies.push(Buffer.from(piece));
+      seen.push(piece);
+    });
+    expect(size).toBe(big.length);
+    expect(Buffer.concat(copies).equals(big)).toBe(true);
+    expect(copies.length).toBeGreaterThan(1);
+    // Each 64 KiB segment's plaintext was handed back to the allocator once `each` returned.
+    expect(seen.every((piece) => piece.length === 0)).toBe(true);
+    expect(() => vault.objects.readSync('still', 'nope', buffer, () => undefined)).toThrow(
+      expect.objectContaining({ code: 'E_OBJECT_MISSING' }),
+    );
+    const file = vault.objects.pathOf('video-fragment', 'sync-1');
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length - 100] = (bytes[bytes.length - 100] ?? 0) ^ 1;
+    fs.writeFileSync(file, bytes);
+    expect(() => vault.objects.readSync('video-fragment', 'sync-1', buffer, () => undefined)).toThrow(
+      expect.objectContaining({ code: 'E_OBJECT_CORRUPT' }),
+    );
   });
 
   it('detects two objects whose files were swapped', async () => {
