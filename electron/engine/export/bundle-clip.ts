@@ -1,8 +1,7 @@
 import type { Database } from 'better-sqlite3';
-import { createHash } from 'node:crypto';
 import { AevError } from '../../common/errors.ts';
 import type { MediaDescriptor, MediaKind } from '../../common/model/media.ts';
-import { tokenChecker } from '../verify/token-check.ts';
+import { prepared } from '../index/prepared.ts';
 import type { Vault } from '../vault/vault.ts';
 import type { BundleClip } from './bundle-manifest.ts';
 import { CLIP_CAPTIONS, CLIP_CAST, CLIP_MP4, REPORT_HTML, bundlePath } from './bundle-layout.ts';
@@ -38,7 +37,8 @@ export interface ClipFinish {
   readonly encrypted: boolean;
   readonly selection: Selection;
   readonly sessions: readonly Omit<ReportSession, 'agent' | 'startedAt' | 'endedAt'>[];
-  readonly trustPem: string;
+  /** The exported tokens' checks for report.html (token-facts.ts), started when the export began. */
+  readonly tokens: Promise<readonly ReportToken[]>;
   readonly uncovered: readonly string[];
   readonly env: Readonly<Record<string, string | undefined>>;
 }
@@ -65,11 +65,10 @@ export class ClipCollector {
 
   /** An included (not withheld) event of the agent session. */
   event(sessionId: string, seq: number, plain: Buffer): void {
-    const row = this.#db
-      .prepare<[string, number], { received_at: string }>(
-        'SELECT received_at FROM events WHERE session_id = ? AND seq = ?',
-      )
-      .get(sessionId, seq);
+    const row = prepared<[string, number], { received_at: string }>(
+      this.#db,
+      'SELECT received_at FROM events WHERE session_id = ? AND seq = ?',
+    ).get(sessionId, seq);
     const e = row === undefined ? null : clipEvent(plain, Date.parse(row.received_at));
     if (e !== null) this.#events.push(e);
   }
@@ -139,7 +138,7 @@ export class ClipCollector {
       calls: pairToolCalls(events),
       events,
       stills: this.#stills,
-      tokens: tokenFacts(o.selection, o.trustPem),
+      tokens: await o.tokens,
       uncovered: o.uncovered,
       clip: { video: video === null ? null : CLIP_MP4, terminal: terminal !== null },
     });
@@ -176,32 +175,4 @@ export class ClipCollector {
     if (chunks[0]?.seq !== 1) return null; // no header: not a playable cast
     return { sessionId: best[0], chunks: chunks.map((c) => c.seq), bytes: Buffer.concat(chunks.map((c) => c.bytes)) };
   }
-}
-
-/**
- * Each exported token checked as the verifier will (RFC 3161 against the exporter's anchors), with its
- * genTime. Lenient: with no usable anchors, each token shows the verifier's reason.
- */
-function tokenFacts(selection: Selection, trustPem: string): ReportToken[] {
-  const check = tokenChecker(trustPem, true);
-  const out: ReportToken[] = [];
-  for (const s of selection.sessions) {
-    const records = new Map([...s.content, ...s.context].map((r) => [r.body.seq, r.stored.record]));
-    for (const t of s.tokens) {
-      const record = records.get(t.seq);
-      const imprint = createHash('sha256')
-        .update(record ?? Buffer.alloc(0))
-        .digest();
-      const v = check(t.response, imprint);
-      out.push({
-        sessionId: s.facts.sessionId,
-        record: t.seq,
-        file: bundlePath.token(s.facts.sessionId, t.seq, t.n),
-        valid: v.valid,
-        genTime: v.genTime === undefined ? null : new Date(v.genTime).toISOString(),
-        problem: v.valid ? null : `${v.code ?? 'invalid'}: ${v.message ?? ''}`,
-      });
-    }
-  }
-  return out;
 }

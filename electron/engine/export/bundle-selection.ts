@@ -5,6 +5,7 @@ import type { MediaDescriptor, SessionKind } from '../../common/model/media.ts';
 import { ChainStore } from '../seal/chain-store.ts';
 import { assertNotPurged } from '../retention/purged-session.ts';
 import type { StoredChainRecord } from '../seal/chain-store.ts';
+import { prepared } from '../index/prepared.ts';
 import type { SessionFacts } from './bundle-manifest.ts';
 
 /** What the user asked for: a time range, or a tool-call range (its first and last event). */
@@ -156,11 +157,10 @@ function headerSeqs(
   for (const r of records) {
     const m = r.body.media;
     if (!content.has(r.body.seq) || s.kind !== 'screen' || m.firstSeq === null || m.lastSeq === null) continue;
-    const rows = db
-      .prepare<[string, number, number], { descriptor: Buffer }>(
-        "SELECT descriptor FROM media WHERE session_id = ? AND seq BETWEEN ? AND ? AND kind = 'video-fragment'",
-      )
-      .all(s.id, m.firstSeq, m.lastSeq);
+    const rows = prepared<[string, number, number], { descriptor: Buffer }>(
+      db,
+      "SELECT descriptor FROM media WHERE session_id = ? AND seq BETWEEN ? AND ? AND kind = 'video-fragment'",
+    ).all(s.id, m.firstSeq, m.lastSeq);
     for (const row of rows) {
       const init = (JSON.parse(row.descriptor.toString('utf8')) as MediaDescriptor).info.init;
       if (typeof init === 'number') wanted.add(init);

@@ -4,6 +4,7 @@ import { AevError } from '../../common/errors.ts';
 import type { ChainRecordBody } from '../../common/model/chain.ts';
 import type { MediaKind } from '../../common/model/media.ts';
 import { payloadAad } from '../ingest/payload-aad.ts';
+import { prepared } from '../index/prepared.ts';
 import { openBytes } from '../vault/aead.ts';
 import type { Vault } from '../vault/vault.ts';
 import type { ObjectReaderThread } from './object-reader-thread.ts';
@@ -73,11 +74,10 @@ export function readContentEvents(
 ): ContentEvent[] {
   const { firstSeq, lastSeq, count } = body.events;
   if (count === 0 || firstSeq === null || lastSeq === null) return [];
-  const rows = db
-    .prepare<[string, number, number], { id: string; seq: number; digest: Buffer; payload_ct: Buffer }>(
-      'SELECT id, seq, digest, payload_ct FROM events WHERE session_id = ? AND seq BETWEEN ? AND ? ORDER BY seq',
-    )
-    .all(sessionId, firstSeq, lastSeq);
+  const rows = prepared<[string, number, number], { id: string; seq: number; digest: Buffer; payload_ct: Buffer }>(
+    db,
+    'SELECT id, seq, digest, payload_ct FROM events WHERE session_id = ? AND seq BETWEEN ? AND ? ORDER BY seq',
+  ).all(sessionId, firstSeq, lastSeq);
   if (rows.length !== count) throw corrupt(sessionId, body.seq, `${rows.length} of ${count} events are stored`);
   return rows.map((r) => {
     let plain: Buffer;
@@ -104,11 +104,13 @@ export async function* readContentMedia(
 ): AsyncGenerator<ContentMedia> {
   const { firstSeq, lastSeq, count } = body.media;
   if (count === 0 || firstSeq === null || lastSeq === null) return;
-  const rows = db
-    .prepare<[string, number, number], { seq: number; kind: MediaKind; object_id: string; descriptor: Buffer }>(
-      'SELECT seq, kind, object_id, descriptor FROM media WHERE session_id = ? AND seq BETWEEN ? AND ? ORDER BY seq',
-    )
-    .all(sessionId, firstSeq, lastSeq);
+  const rows = prepared<
+    [string, number, number],
+    { seq: number; kind: MediaKind; object_id: string; descriptor: Buffer }
+  >(
+    db,
+    'SELECT seq, kind, object_id, descriptor FROM media WHERE session_id = ? AND seq BETWEEN ? AND ? ORDER BY seq',
+  ).all(sessionId, firstSeq, lastSeq);
   if (rows.length !== count) throw corrupt(sessionId, body.seq, `${rows.length} of ${count} media items are stored`);
   // The next objects' files are read while this one is checked and archived: disk and CPU overlap.
   for await (const [r, { content, sha256, release }] of readAhead(rows, (row) =>

@@ -23,6 +23,7 @@ import {
   bundlePath,
 } from './bundle-layout.ts';
 import { ClipCollector } from './bundle-clip.ts';
+import { startTokenFacts } from './token-facts.ts';
 import { openBundleSink } from './bundle-sink.ts';
 import { selectBundle } from './bundle-selection.ts';
 import type { ExportRange, SelectedSession } from './bundle-selection.ts';
@@ -147,6 +148,8 @@ async function writeBundle(
   const manifestSessions: BundleManifest['sessions'][number][] = [];
   const uncovered: string[] = [];
   const clip = new ClipCollector(db, vault);
+  // Checked on their own thread while the windows are archived; report.html needs them only at the end.
+  const tokens = startTokenFacts(selection, o.trustPem);
   let reader: ObjectReaderThread | undefined;
   try {
     reader = new ObjectReaderThread(vault, runtimePaths(o.dataRoot).vaultDir);
@@ -241,7 +244,7 @@ async function writeBundle(
         media: e.media,
         withheld: e.withheld,
       })),
-      trustPem: o.trustPem,
+      tokens: tokens.facts,
       uncovered,
       env: o.env ?? process.env,
     });
@@ -282,6 +285,7 @@ async function writeBundle(
     throw error;
   } finally {
     await reader?.close();
+    await tokens.stop();
   }
 }
 

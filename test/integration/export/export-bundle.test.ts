@@ -215,6 +215,12 @@ describe('evidence bundles', () => {
     execFileSync('tar', ['xf', '-', '-C', out], { input: tarBytes });
     expect(fs.existsSync(path.join(out, 'manifest.json'))).toBe(true);
     expect(fs.existsSync(path.join(out, `sessions/${terminalSessionId}/media/1.cast.part`))).toBe(true);
+    // report.html lists every token with its check (made on the exporter's token thread) and TSA time.
+    const report = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+    const tokens = fs.readdirSync(out, { recursive: true }).filter((f) => String(f).endsWith('.tsr')).length;
+    expect(tokens).toBeGreaterThan(0);
+    expect(report).toContain(`${tokens} of ${tokens} RFC 3161 time-stamp token(s) valid`);
+    expect(report.match(/<span class="ok">valid<\/span>/g)?.length).toBe(tokens);
   });
 
   it('verifies a plain bundle chosen by tool calls and reports the withheld event as withheld', async () => {
