@@ -7,7 +7,7 @@ import { payloadAad } from '../ingest/payload-aad.ts';
 import { prepared } from '../index/prepared.ts';
 import { openBytes } from '../vault/aead.ts';
 import type { Vault } from '../vault/vault.ts';
-import type { ObjectReaderThread } from './object-reader-thread.ts';
+import type { ObjectReaderThread, ReadObject } from './object-reader-thread.ts';
 import { readAhead } from './read-ahead.ts';
 import type { StreamedContent } from './ustar-writer.ts';
 
@@ -92,44 +92,71 @@ export function readContentEvents(
   });
 }
 
+interface MediaRow {
+  readonly seq: number;
+  readonly kind: MediaKind;
+  readonly object_id: string;
+  readonly descriptor: Buffer;
+}
+
 /**
- * The media items a window seals, decrypted from the vault (on the reader thread) and checked against
- * their descriptors. An item's content is valid until the next one is asked for: keep a copy to keep it.
+ * The media items of a session's exported windows, decrypted from the vault (on the reader thread) and
+ * checked against their descriptors, window by window. The vault is read ahead across window boundaries:
+ * with a read-ahead per window, the reader thread sat idle while the engine thread archived each window's
+ * records, tokens and events, and the next window then started with nothing read (the reader is the
+ * slower side while media are archived, so each window paid for its first reads twice).
  */
-export async function* readContentMedia(
-  db: Database,
-  reader: ObjectReaderThread,
-  sessionId: string,
-  body: ChainRecordBody,
-): AsyncGenerator<ContentMedia> {
-  const { firstSeq, lastSeq, count } = body.media;
-  if (count === 0 || firstSeq === null || lastSeq === null) return;
-  const rows = prepared<
-    [string, number, number],
-    { seq: number; kind: MediaKind; object_id: string; descriptor: Buffer }
-  >(
-    db,
-    'SELECT seq, kind, object_id, descriptor FROM media WHERE session_id = ? AND seq BETWEEN ? AND ? ORDER BY seq',
-  ).all(sessionId, firstSeq, lastSeq);
-  if (rows.length !== count) throw corrupt(sessionId, body.seq, `${rows.length} of ${count} media items are stored`);
-  // The next objects' files are read while this one is checked and archived: disk and CPU overlap.
-  for await (const [r, { content, sha256, release }] of readAhead(rows, (row) =>
-    reader.read(row.kind, row.object_id),
-  )) {
-    try {
-      const d = JSON.parse(r.descriptor.toString('utf8')) as { sha256?: unknown; bytes?: unknown };
-      if (d.bytes !== content.size || d.sha256 !== sha256)
-        throw corrupt(sessionId, body.seq, `media item ${r.seq} does not match its descriptor`);
-      yield {
-        seq: r.seq,
-        kind: r.kind,
-        descriptor: r.descriptor,
-        leaf: createHash('sha256').update(r.descriptor).digest('hex'),
-        content,
-        sha256,
-      };
-    } finally {
-      release();
+export class SessionMedia {
+  readonly #sessionId: string;
+  readonly #rows = new Map<number, readonly MediaRow[]>();
+  readonly #items: AsyncGenerator<[MediaRow, ReadObject]>;
+
+  /** `bodies`: the windows whose media will be asked for, in the order `window` will be called. */
+  constructor(db: Database, reader: ObjectReaderThread, sessionId: string, bodies: readonly ChainRecordBody[]) {
+    this.#sessionId = sessionId;
+    const all: MediaRow[] = [];
+    for (const body of bodies) {
+      const { firstSeq, lastSeq, count } = body.media;
+      if (count === 0 || firstSeq === null || lastSeq === null) continue;
+      const rows = prepared<[string, number, number], MediaRow>(
+        db,
+        'SELECT seq, kind, object_id, descriptor FROM media WHERE session_id = ? AND seq BETWEEN ? AND ? ORDER BY seq',
+      ).all(sessionId, firstSeq, lastSeq);
+      this.#rows.set(body.seq, rows);
+      // A window whose rows do not match its record is refused when its turn comes; none of its
+      // objects are read ahead, so the reads stay in step with the windows before it.
+      if (rows.length === count) all.push(...rows);
+    }
+    this.#items = readAhead(all, (row) => reader.read(row.kind, row.object_id));
+  }
+
+  /** One window's items, in seq order. An item's content is valid until the next one is asked for. */
+  async *window(body: ChainRecordBody): AsyncGenerator<ContentMedia> {
+    const { firstSeq, lastSeq, count } = body.media;
+    if (count === 0 || firstSeq === null || lastSeq === null) return;
+    const rows = this.#rows.get(body.seq) ?? [];
+    if (rows.length !== count)
+      throw corrupt(this.#sessionId, body.seq, `${rows.length} of ${count} media items are stored`);
+    for (const row of rows) {
+      const next = await this.#items.next();
+      if (next.done === true || next.value[0] !== row)
+        throw new AevError('E_INTERNAL', `media of window ${body.seq} were asked for out of order`);
+      const { content, sha256, release } = next.value[1];
+      try {
+        const d = JSON.parse(row.descriptor.toString('utf8')) as { sha256?: unknown; bytes?: unknown };
+        if (d.bytes !== content.size || d.sha256 !== sha256)
+          throw corrupt(this.#sessionId, body.seq, `media item ${row.seq} does not match its descriptor`);
+        yield {
+          seq: row.seq,
+          kind: row.kind,
+          descriptor: row.descriptor,
+          leaf: createHash('sha256').update(row.descriptor).digest('hex'),
+          content,
+          sha256,
+        };
+      } finally {
+        release();
+      }
     }
   }
 }

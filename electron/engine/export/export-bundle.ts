@@ -27,7 +27,7 @@ import { startTokenFacts } from './token-facts.ts';
 import { openBundleSink } from './bundle-sink.ts';
 import { selectBundle } from './bundle-selection.ts';
 import type { ExportRange, SelectedSession } from './bundle-selection.ts';
-import { readContentEvents, readContentMedia } from './content-reader.ts';
+import { readContentEvents, SessionMedia } from './content-reader.ts';
 import { ObjectReaderThread } from './object-reader-thread.ts';
 import { UstarWriter } from './ustar-writer.ts';
 import type { StreamedContent } from './ustar-writer.ts';
@@ -172,6 +172,12 @@ async function writeBundle(
       let events = 0;
       let media = 0;
       const withheldList: { seq: number; leaf: string }[] = [];
+      const sessionMedia = new SessionMedia(
+        db,
+        reader,
+        id,
+        s.content.map((r) => r.body),
+      );
       for (const r of s.content) {
         const proof: BundleProof = {
           record: r.body.seq,
@@ -188,7 +194,7 @@ async function writeBundle(
           if (i === 0) clip.event(id, e.seq, e.plain);
           events += 1;
         }
-        for await (const m of readContentMedia(db, reader, id, r.body)) {
+        for await (const m of sessionMedia.window(r.body)) {
           proof.media.leaves.push(m.leaf);
           await add(bundlePath.mediaDescriptor(id, m.seq), m.descriptor, true, m.leaf);
           await add(bundlePath.media(id, m.seq, m.kind as MediaKind), m.content, true, m.sha256);

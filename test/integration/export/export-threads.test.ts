@@ -127,4 +127,75 @@ describe.skipIf(process.platform !== 'linux')('export threads', () => {
       fs.writeFileSync(file, original);
     }
   });
+
+  /** Runs `change` on the index (writable), then `check`, then puts the index back as it was. */
+  async function withIndexChanged(change: (db: ReturnType<typeof openIndexFile>) => void, check: () => Promise<void>) {
+    const files = ['index.sqlite', 'index.sqlite-wal', 'index.sqlite-shm'].map((f) => path.join(t.dataRoot, f));
+    const saved = files.map((f) => (fs.existsSync(f) ? fs.readFileSync(f) : null));
+    const db = openIndexFile(t.dataRoot);
+    try {
+      change(db);
+    } finally {
+      db.close();
+    }
+    try {
+      await check();
+    } finally {
+      for (const [i, f] of files.entries()) {
+        const bytes = saved[i];
+        if (bytes === null || bytes === undefined) fs.rmSync(f, { force: true });
+        else fs.writeFileSync(f, bytes);
+      }
+    }
+  }
+
+  it('refuses a window whose media rows do not match its record (read ahead across windows)', async () => {
+    await withIndexChanged(
+      (db) => {
+        // The second chunk's row goes: its window now holds fewer items than its record sealed.
+        const row = db.prepare('SELECT session_id, seq FROM media ORDER BY session_id, seq').all()[1] as {
+          session_id: string;
+          seq: number;
+        };
+        db.prepare('DELETE FROM media WHERE session_id = ? AND seq = ?').run(row.session_id, row.seq);
+      },
+      async () => {
+        const before = processCounts();
+        const out = path.join(work.dir, 'short-window.aevb');
+        await expect(exportBundle(options(out))).rejects.toMatchObject({
+          code: 'E_OBJECT_CORRUPT',
+          message: expect.stringMatching(/\d+ of \d+ media items are stored/) as unknown,
+        });
+        expect(fs.existsSync(out) || fs.existsSync(`${out}.partial`)).toBe(false);
+        expect(processCounts()).toEqual(before);
+      },
+    );
+  });
+
+  it('refuses an item whose stored descriptor does not match its vault object', async () => {
+    await withIndexChanged(
+      (db) => {
+        const row = db.prepare('SELECT session_id, seq, descriptor FROM media ORDER BY session_id, seq').all()[2] as {
+          session_id: string;
+          seq: number;
+          descriptor: Buffer;
+        };
+        const d = JSON.parse(row.descriptor.toString('utf8')) as { bytes: number };
+        d.bytes += 1;
+        db.prepare('UPDATE media SET descriptor = ? WHERE session_id = ? AND seq = ?').run(
+          Buffer.from(JSON.stringify(d)),
+          row.session_id,
+          row.seq,
+        );
+      },
+      async () => {
+        const out = path.join(work.dir, 'descriptor.aevb');
+        await expect(exportBundle(options(out))).rejects.toMatchObject({
+          code: 'E_OBJECT_CORRUPT',
+          message: expect.stringMatching(/does not match its descriptor/) as unknown,
+        });
+        expect(fs.existsSync(out) || fs.existsSync(`${out}.partial`)).toBe(false);
+      },
+    );
+  });
 });
