@@ -4,14 +4,15 @@ import type { ErrorCode } from '../../common/errors.ts';
 import { fsError } from '../vault/durable-file.ts';
 import type { ObjectKind } from '../vault/object-store.ts';
 import type { Vault } from '../vault/vault.ts';
-import { READ_AHEAD } from './read-ahead.ts';
 import type { StreamedContent } from './ustar-writer.ts';
 import { workerBeside } from '../runtime/worker-path.ts';
 
-/** A slot holds one object's plaintext; capture's largest objects (stills, video fragments) are far smaller. */
-const SLOT_BYTES = 4 * 1024 * 1024;
+/** A slot holds one object's plaintext (a larger one comes back whole, transferred). */
+const SLOT_BYTES = 1024 * 1024;
+/** Objects read ahead through this thread. */
+export const READER_AHEAD = 16;
 /** The items read ahead, the one being archived, and one spare: reads never wait for a slot. */
-const SLOTS = READ_AHEAD + 2;
+const SLOTS = READER_AHEAD + 2;
 /** Small, as for the writer thread: the reader's garbage is 64 KiB buffers that should be freed warm. */
 const YOUNG_GENERATION_MB = 1;
 
