@@ -397,13 +397,60 @@ describe.skipIf(missing.length > 0)('clip and report in an exported bundle (real
     ]);
   });
 
-  it('without ffmpeg, verify says the clip was not checked (pending) and still exits 0', async () => {
+  it('without ffmpeg, verify still checks the clip: its packets are read in-process', async () => {
     const r = await verify(bundle, { AEV_FFMPEG: path.join(work.dir, 'no-such-ffmpeg') });
     expect(r.code, notPassed(r.report)).toBe(0);
-    expect(r.report.items.find((i) => i.item === 'file clip/clip.mp4')).toMatchObject({
-      status: 'pending',
-      code: 'CLIP_UNCHECKED',
-    });
+    const clip = r.report.items.find((i) => i.item === 'file clip/clip.mp4');
+    expect(clip).toMatchObject({ status: 'pass', code: 'OK' });
+    expect(clip?.message).toMatch(/^its \d+ video packets are the sealed fragments' packets/);
+  });
+
+  it('names the packet whose bytes changed in clip.mp4, without ffmpeg', async () => {
+    const at = extract(bundle, 'one-byte');
+    const clip = fs.readFileSync(path.join(at, 'clip/clip.mp4'));
+    // Where the 4th video packet lies, as ffprobe says (independent of the verifier's reader).
+    const probe = JSON.parse(
+      execFileSync('ffprobe', [
+        ...['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pos,size', '-of', 'json'],
+        path.join(at, 'clip/clip.mp4'),
+      ]).toString(),
+    ) as { packets: { pos: string; size: string }[] };
+    const p = probe.packets[3];
+    expect(p).toBeDefined();
+    const where = Number(p?.pos) + Math.floor(Number(p?.size) / 2);
+    clip[where] = (clip[where] ?? 0) ^ 0x80;
+    substitute(at, 'clip/clip.mp4', clip);
+    const r = await verify(repack(at, 'one-byte'), { AEV_FFMPEG: path.join(work.dir, 'no-such-ffmpeg') });
+    expect(r.code).toBe(1);
+    const failures = r.report.items.filter((i) => i.status === 'fail');
+    expect(failures).toEqual([expect.objectContaining({ item: 'file clip/clip.mp4', code: 'CLIP_MISMATCH' })]);
+    expect(failures[0]?.message).toMatch(/first difference at packet 4\)$/);
+  });
+
+  it('falls back to ffmpeg for a clip the in-process reader does not read, and says not checked without ffmpeg', async () => {
+    const at = extract(bundle, 'plain-mp4');
+    // The same packets, fragmented with moof-relative offsets, and an empty mdat before the first moof:
+    // ffmpeg reads it as before, the in-process reader refuses it (sample data may not precede a moof).
+    const again = execFileSync(
+      'ffmpeg',
+      [
+        ...['-v', 'error', '-f', 'mp4', '-i', 'pipe:0', '-map', '0', '-c', 'copy', '-f', 'mp4'],
+        ...['-movflags', 'frag_keyframe+empty_moov+default_base_moof', 'pipe:1'],
+      ],
+      { input: fs.readFileSync(path.join(at, 'clip/clip.mp4')) },
+    );
+    const moof = again.indexOf('moof') - 4;
+    const emptyMdat = Buffer.from('000000086d646174', 'hex');
+    substitute(at, 'clip/clip.mp4', Buffer.concat([again.subarray(0, moof), emptyMdat, again.subarray(moof)]));
+    const tar = repack(at, 'plain-mp4');
+    const r = await verify(tar);
+    expect(r.code, notPassed(r.report)).toBe(0);
+    expect(r.report.items.find((i) => i.item === 'file clip/clip.mp4')).toMatchObject({ status: 'pass' });
+    const none = await verify(tar, { AEV_FFMPEG: path.join(work.dir, 'no-such-ffmpeg') });
+    expect(none.code, notPassed(none.report)).toBe(0);
+    const unchecked = none.report.items.find((i) => i.item === 'file clip/clip.mp4');
+    expect(unchecked).toMatchObject({ status: 'pending', code: 'CLIP_UNCHECKED' });
+    expect(unchecked?.message).toMatch(/no ffmpeg found.*clip\.mp4: an mdat before the first moof/);
   });
 
   it('without ffmpeg, export leaves clip.mp4 out and says why in the manifest and on stderr', async () => {

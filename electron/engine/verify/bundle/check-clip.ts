@@ -7,47 +7,49 @@ import { findFfmpeg } from '../../export/clip-ffmpeg.ts';
 import { videoPacketDigests } from '../../export/clip-remux.ts';
 import type { BundleContext } from './bundle-context.ts';
 import { parseJson } from './bundle-context.ts';
+import type { ClipPackets, EarlySealedSamples } from './clip-sample-sink.ts';
+import { firstDifference } from './compare-samples.ts';
+import { locatedOnly } from './sample-match.ts';
 import type { PacketDigests } from './streamed-digests.ts';
 import type { BundleEntry } from './tar-reader.ts';
-
-/** ffmpeg's packet digests of the sealed video a manifest's clip names, started before the checks. */
-export interface EarlySealedDigests {
-  /** The very pieces fed to ffmpeg, in order; the check uses the result only for these same pieces. */
-  readonly pieces: readonly Buffer[];
-  /** null when there was no ffmpeg. */
-  readonly result: Promise<PacketDigests | null>;
-}
+import { readVideoSamples } from './video-sample-reader.ts';
+import type { VideoSamplesResult } from './video-sample-reader.ts';
 
 /**
- * clip.mp4 is checked up to this size (streamed to ffmpeg as it is read, or held in memory when a caller
- * did not stream it); a larger one is reported as not checked.
+ * clip.mp4 is checked up to this size (read as it streams past, or held in memory when a caller did not
+ * stream it); a larger one is reported as not checked.
  */
 export const CLIP_KEEP_BYTES = 1024 * 1024 * 1024;
 
 /**
  * clip/ is made of exactly the sealed media the signed manifest names (docs/bundle-format.md "clip/"):
- * clip.mp4's video packets are the named init segment and fragments' packets, compared by ffmpeg's
- * framemd5 in stream copy (same timestamps, sizes and MD5 per packet), and terminal.cast is the named
- * terminal chunks concatenated. Those media files are checked against their seals by the item checks;
- * this check ties the playable copies to them. Without ffmpeg the clip is reported as not checked
- * (pending), never as passed. captions.vtt and report.html are covered by SHA256SUMS only.
- * `early`: what verify-bundle.ts started while the archive was read: clip.mp4's packet digests
- * (its bytes are then not kept; null: there was no ffmpeg) and those of the sealed video items.
+ * clip.mp4's video packets are the named init segment and fragments' packets (same count and, per
+ * packet, same timestamps, duration, size and bytes: compare-samples.ts), and terminal.cast is the named terminal chunks
+ * concatenated. Those media files are checked against their seals by the item checks; this check ties
+ * the playable copies to them. The packets are read in this process (video-sample-reader.ts); only
+ * when either side is an MP4 that reader does not handle are both compared by ffmpeg's framemd5 in
+ * stream copy instead, and then without ffmpeg the clip is reported as not checked (pending), never as
+ * passed. captions.vtt and report.html are covered by SHA256SUMS only.
+ * `early`: what verify-bundle.ts started while the archive was read: clip.mp4's packets (its bytes
+ * are then not kept) and the sealed video items' samples.
  */
 export async function checkClip(
   ctx: BundleContext,
   manifest: BundleManifest,
   env: Readonly<Record<string, string | undefined>>,
   early: {
-    /** findFfmpeg's answer, when it was already asked (or the only candidate, see `unprobed`). */
-    readonly ffmpeg?: ReturnType<typeof findFfmpeg>;
+    /**
+     * Asks findFfmpeg (or answers with the only candidate, see `unprobed`): only called when ffmpeg is
+     * needed, for an MP4 the in-process reader does not handle.
+     */
+    readonly ffmpeg?: () => ReturnType<typeof findFfmpeg>;
     /**
      * Set when `ffmpeg` is the only candidate, not tried first: when a run fails (or cannot start),
      * this says whether that ffmpeg runs at all, which decides between not checked and a mismatch.
      */
     readonly unprobed?: () => ReturnType<typeof findFfmpeg>;
-    readonly clip?: Promise<PacketDigests | null>;
-    readonly sealed?: EarlySealedDigests | null;
+    readonly clip?: Promise<ClipPackets>;
+    readonly sealed?: EarlySealedSamples | null;
   } = {},
 ): Promise<void> {
   const clip = manifest.clip;
@@ -61,7 +63,7 @@ export async function checkClip(
     ctx,
     manifest,
     clip,
-    early.ffmpeg ?? findFfmpeg(env),
+    early.ffmpeg ?? (() => findFfmpeg(env)),
     early.clip,
     early.sealed ?? null,
     early.unprobed,
@@ -73,9 +75,9 @@ async function checkVideo(
   ctx: BundleContext,
   manifest: BundleManifest,
   clip: BundleClip,
-  found: ReturnType<typeof findFfmpeg>,
-  streamed: Promise<PacketDigests | null> | undefined,
-  early: EarlySealedDigests | null,
+  found: () => ReturnType<typeof findFfmpeg>,
+  streamed: Promise<ClipPackets> | undefined,
+  early: EarlySealedSamples | null,
   unprobed: (() => ReturnType<typeof findFfmpeg>) | undefined,
 ): Promise<void> {
   const item = `file ${CLIP_MP4}`;
@@ -121,28 +123,58 @@ async function checkVideo(
     ctx.report.pending(item, 'CLIP_UNCHECKED', `not checked: ${entry.size} bytes are too many to hold in memory`);
     return;
   }
-  const ffmpeg = await found;
+  const clipBytes = entry.bytes;
+  const clipRead = await (streamed ?? readVideoSamples(clipBytes === null ? [] : [clipBytes]).then(heldClip));
+  let why: string;
+  if (clipRead.kind === 'samples') {
+    // Compared with the sealed bytes as it streamed (sample-match.ts): only against these very items.
+    const matched = clipRead.against;
+    if (matched !== null && (early === null || early.pieces !== matched || !samePieces(matched, parts))) {
+      ctx.report.pending(item, 'CLIP_UNCHECKED', 'not checked: clip.mp4 was compared with other items than these');
+      return;
+    }
+    const sealedRead = matched === null || early === null ? await readVideoSamples(parts) : await early.result;
+    if (sealedRead.ok) {
+      const differs = firstDifference(clipRead.samples, sealedRead);
+      reportPackets(ctx, clipRead.samples.size.length, sealedRead.size.length, differs, v.fragments.length);
+      return;
+    }
+    why = `the sealed video: ${sealedRead.unsupported}`;
+    if (clipBytes === null) {
+      ctx.report.pending(
+        item,
+        'CLIP_UNCHECKED',
+        `not checked: ${why}, and clip.mp4 was read as it streamed past, not kept for ffmpeg`,
+      );
+      return;
+    }
+  } else if (clipRead.kind === 'unreadable') {
+    ctx.report.fail(item, 'CLIP_MISMATCH', `not a readable fragmented MP4: ${clipRead.reason}`);
+    return;
+  } else why = `clip.mp4: ${clipRead.unsupported}`;
+  // Either side is an MP4 the in-process reader does not handle: both go to ffmpeg's framemd5.
+  const ffmpeg = await found();
   if (ffmpeg.path === null) {
-    ctx.report.pending(item, 'CLIP_UNCHECKED', `not checked against the sealed video: ${ffmpeg.reason}`);
+    ctx.report.pending(item, 'CLIP_UNCHECKED', `not checked against the sealed video: ${ffmpeg.reason} (${why})`);
     return;
   }
-  const clipBytes = entry.bytes;
   const path = ffmpeg.path;
-  const sealed = async (): Promise<PacketDigests> =>
-    (early !== null && samePieces(early.pieces, parts) ? await early.result : null) ??
-    videoPacketDigests(path, piecesOf(parts));
   const [clipPackets, sealedPackets] = await Promise.all([
-    (streamed ?? (clipBytes === null ? Promise.resolve(null) : videoPacketDigests(path, clipBytes))).catch(notStarted),
-    sealed().catch(notStarted),
+    // Streamed, the clip went to ffmpeg as it passed; held, it is given to ffmpeg now.
+    (clipRead.kind === 'ffmpeg' && streamed !== undefined
+      ? Promise.resolve(clipRead.digests)
+      : videoPacketDigests(path, clipBytes ?? Buffer.alloc(0))
+    ).catch(notStarted),
+    videoPacketDigests(path, piecesOf(parts)).catch(notStarted),
   ]);
   if (clipPackets === null) {
-    ctx.report.pending(item, 'CLIP_UNCHECKED', 'not checked: no ffmpeg was found while the bundle was read');
+    ctx.report.pending(item, 'CLIP_UNCHECKED', `not checked: no ffmpeg was found while the bundle was read (${why})`);
     return;
   }
   if ((!sealedPackets.ok || !clipPackets.ok) && unprobed !== undefined) {
     const probed = await unprobed();
     if (probed.path === null) {
-      ctx.report.pending(item, 'CLIP_UNCHECKED', `not checked against the sealed video: ${probed.reason}`);
+      ctx.report.pending(item, 'CLIP_UNCHECKED', `not checked against the sealed video: ${probed.reason} (${why})`);
       return;
     }
   }
@@ -157,18 +189,33 @@ async function checkVideo(
   const a = clipPackets.packets;
   const b = sealedPackets.packets;
   const differs = a.findIndex((line, i) => line !== b[i]);
-  if (a.length !== b.length || differs >= 0 || b.length === 0)
+  reportPackets(
+    ctx,
+    a.length,
+    b.length,
+    differs >= 0 || a.length === b.length ? differs : Math.min(a.length, b.length),
+    v.fragments.length,
+  );
+}
+
+/** The verdict on the two packet lists, however they were read; `differs` is -1 when they are the same. */
+function reportPackets(ctx: BundleContext, clip: number, sealed: number, differs: number, fragments: number): void {
+  const item = `file ${CLIP_MP4}`;
+  if (clip !== sealed || differs >= 0 || sealed === 0)
     ctx.report.fail(
       item,
       'CLIP_MISMATCH',
-      `its video packets are not the sealed ones (${a.length} vs ${b.length} packets` +
+      `its video packets are not the sealed ones (${clip} vs ${sealed} packets` +
         `${differs >= 0 ? `, first difference at packet ${differs + 1}` : ''})`,
     );
-  else
-    ctx.report.pass(
-      item,
-      `its ${a.length} video packets are the sealed fragments' packets (${v.fragments.length} fragments)`,
-    );
+  else ctx.report.pass(item, `its ${clip} video packets are the sealed fragments' packets (${fragments} fragments)`);
+}
+
+/** clip.mp4 held in memory (a caller that did not stream it): read in-process, else kept for ffmpeg. */
+function heldClip(read: VideoSamplesResult): ClipPackets {
+  return read.ok
+    ? { kind: 'samples', samples: read, against: null }
+    : { kind: 'ffmpeg', unsupported: read.unsupported, digests: null };
 }
 
 function checkCast(ctx: BundleContext, manifest: BundleManifest, clip: BundleClip): void {
@@ -210,17 +257,17 @@ function checkCast(ctx: BundleContext, manifest: BundleManifest, clip: BundleCli
 }
 
 /**
- * Starts ffmpeg on the sealed video items the manifest's clip names, once the manifest was read and
- * those items before it (the exporter writes clip/ and report.html after the manifest, so ffmpeg works
- * while they are decrypted). Nothing is judged here: the manifest is not checked yet, so checkVideo
- * validates everything as usual and uses the result only when it gathered the very same pieces. Null
- * when the manifest names no clip or an item is not (yet) there.
+ * Starts reading the sealed video items the manifest's clip names, once the manifest was read and those
+ * items before it (the exporter writes clip/ and report.html after the manifest, so their samples are
+ * listed before clip.mp4 streams past, and the clip's sink knows whether ffmpeg must read both sides).
+ * Nothing is judged here: the manifest is not checked yet, so checkVideo validates everything as usual
+ * and uses the result only when it gathered the very same pieces. Null when the manifest names no clip
+ * or an item is not (yet) there.
  */
-export function startSealedDigests(
+export function startSealedSamples(
   files: ReadonlyMap<string, BundleEntry>,
   manifestBytes: Buffer | null,
-  ffmpeg: Promise<string | null>,
-): EarlySealedDigests | null {
+): EarlySealedSamples | null {
   const parsed = manifestSchema.safeParse(parseJson(manifestBytes));
   const v = parsed.success ? parsed.data.clip?.video : null;
   if (v === null || v === undefined) return null;
@@ -231,9 +278,8 @@ export function startSealedDigests(
     if (kept === null) return null;
     pieces.push(...kept);
   }
-  const result = ffmpeg.then((path) => (path === null ? null : videoPacketDigests(path, piecesOf(pieces))));
-  result.catch(() => undefined); // awaited by the check, or dropped with the archive
-  return { pieces, result };
+  // Located only: the clip's samples are compared with these bytes as the clip streams past.
+  return { pieces, result: readVideoSamples(pieces, { content: locatedOnly, offsets: true }) };
 }
 
 /** A run that could not start (no such file, not executable): a failed run, judged as one. */

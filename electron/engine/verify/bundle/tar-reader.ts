@@ -201,8 +201,9 @@ async function readContent(
     hash.update(chunk);
     if (bytes !== null) chunk.copy(bytes, size - left);
     if (keep === 'pieces') pieces.push(chunk);
-    if (sink !== null) await sink.write(chunk, giveBack);
+    // Counted first: a sink may give the bytes back within write, and a released slab is detached.
     left -= chunk.length;
+    if (sink !== null) await sink.write(chunk, giveBack);
   }
   const pad = (BLOCK - (size % BLOCK)) % BLOCK;
   if (pad > 0 && (await reader.read(pad)).length < pad)

@@ -11,12 +11,11 @@ import { checkBundleItems } from './check-bundle-items.ts';
 import { checkBundleRecords } from './check-bundle-records.ts';
 import { reportRedaction } from '../redaction-check.ts';
 import { checkBundleTokens } from './check-bundle-tokens.ts';
-import { CLIP_KEEP_BYTES, checkClip, startSealedDigests } from './check-clip.ts';
-import type { EarlySealedDigests } from './check-clip.ts';
+import { CLIP_KEEP_BYTES, checkClip, startSealedSamples } from './check-clip.ts';
+import { streamedClipPackets } from './clip-sample-sink.ts';
+import type { ClipPackets, EarlySealedSamples } from './clip-sample-sink.ts';
 import { findFfmpeg } from '../../export/clip-ffmpeg.ts';
 import { ffmpegCandidates } from '../../../../native/ffmpeg/locate-ffmpeg.ts';
-import { streamedPacketDigests } from './streamed-digests.ts';
-import type { PacketDigests } from './streamed-digests.ts';
 import { checkDevice, checkManifest, checkSums } from './check-manifest.ts';
 import { ArchiveError, readArchive } from './tar-reader.ts';
 import type { BundleEntry, ReadArchiveOptions } from './tar-reader.ts';
@@ -42,9 +41,9 @@ export async function verifyBundle(o: VerifyBundleOptions): Promise<VerifyReport
   const report = new ReportBuilder(o.onItem);
   const env = o.env ?? process.env;
   let files: Map<string, BundleEntry>;
-  let streamedClip: Promise<PacketDigests | null> | undefined;
-  let sealedClip: EarlySealedDigests | null = null;
-  // Looked for once, when first needed.
+  let streamedClip: Promise<ClipPackets> | undefined;
+  let sealedClip: EarlySealedSamples | null = null;
+  // Looked for once, when first needed: only a clip the in-process reader does not read needs ffmpeg.
   let ffmpeg: ReturnType<typeof findFfmpeg> | undefined;
   const lookForFfmpeg = (): ReturnType<typeof findFfmpeg> => (ffmpeg ??= findFfmpeg(env));
   // With one candidate (AEV_FFMPEG, or ffmpeg on PATH: the usual case) the clip check's own runs show
@@ -69,19 +68,18 @@ export async function verifyBundle(o: VerifyBundleOptions): Promise<VerifyReport
             ? 'pieces'
             : true
           : false,
-      // clip.mp4 goes to ffmpeg's packet digests while the rest is decrypted (from memory, never to a
-      // file); over CLIP_KEEP_BYTES it is left unchecked, as before.
+      // clip.mp4's video packets are read in this process while the rest is decrypted (never held whole,
+      // never written to a file; ffmpeg only for an MP4 that reader does not handle); over
+      // CLIP_KEEP_BYTES it is left unchecked, as before.
       stream: (path, size) => {
         if (path !== CLIP_MP4 || size > CLIP_KEEP_BYTES || streamedClip !== undefined) return null;
-        const digests = streamedPacketDigests(ffmpegPath());
-        streamedClip = digests.result;
-        return digests.sink;
+        const packets = streamedClipPackets(sealedClip, ffmpegPath);
+        streamedClip = packets.result;
+        return packets.sink;
       },
-      // ffmpeg is looked for at the first video item, while this process is still small (each spawn
-      // copies its page tables); the sealed side of the clip check starts as soon as the manifest names it.
+      // The sealed side of the clip check starts as soon as the manifest names it.
       onEntry: (path, read) => {
-        if (path.endsWith(VIDEO_SUFFIX) && only === null) void lookForFfmpeg();
-        if (path === MANIFEST) sealedClip = startSealedDigests(read, read.get(MANIFEST)?.bytes ?? null, ffmpegPath());
+        if (path === MANIFEST) sealedClip = startSealedSamples(read, read.get(MANIFEST)?.bytes ?? null);
       },
     });
     report.pass('archive', `${encrypted ? 'decrypted, ' : ''}${files.size} files, a well-formed ustar archive`);
@@ -112,7 +110,7 @@ export async function verifyBundle(o: VerifyBundleOptions): Promise<VerifyReport
       verifyBundleSession(ctx, s);
     }
     await checkClip(ctx, manifest, env, {
-      ffmpeg: only !== null ? Promise.resolve({ path: only }) : lookForFfmpeg(),
+      ffmpeg: only !== null ? () => Promise.resolve({ path: only }) : lookForFfmpeg,
       ...(only === null ? {} : { unprobed: lookForFfmpeg }),
       ...(streamedClip === undefined ? {} : { clip: streamedClip }),
       sealed: sealedClip,
