@@ -16,7 +16,9 @@ import type { ClipVideoPlan, VideoItem } from './clip-video.ts';
 import { joinedContent, readObjectPieces } from './content-reader.ts';
 import { readAhead } from './read-ahead.ts';
 import { reportHtml } from './report-html.ts';
-import type { StreamedContent } from './ustar-writer.ts';
+import type { AsyncStreamedContent, StreamedContent } from './ustar-writer.ts';
+import type { DeferredImage } from './inline-images.ts';
+import type { ReadObject } from './object-reader-thread.ts';
 import type { ReportSession, ReportStill, ReportToken } from './report-html.ts';
 
 /** Stills embedded in report.html up to this many bytes in all; later ones are linked by path. */
@@ -24,7 +26,7 @@ const STILLS_EMBED_BYTES = 48 * 1024 * 1024;
 
 export interface ClipFiles {
   /** The files for people, in the order they go into the archive (report.html made as it is archived). */
-  readonly files: readonly { readonly path: string; readonly bytes: Buffer | StreamedContent }[];
+  readonly files: readonly { readonly path: string; readonly bytes: Buffer | StreamedContent | AsyncStreamedContent }[];
   readonly manifest: BundleClip;
   /** Why there is no clip.mp4, when there is none. */
   readonly videoNote: string | null;
@@ -37,6 +39,8 @@ export interface ClipFinish {
   readonly encrypted: boolean;
   readonly selection: Selection;
   readonly sessions: readonly Omit<ReportSession, 'agent' | 'startedAt' | 'endedAt'>[];
+  /** Reads a still again from the vault (the export's reader thread), for report.html. */
+  readonly readStill: (objectId: string) => Promise<ReadObject>;
   /** The exported tokens' checks for report.html (token-facts.ts), started when the export began. */
   readonly tokens: Promise<readonly ReportToken[]>;
   readonly uncovered: readonly string[];
@@ -57,6 +61,7 @@ export class ClipCollector {
   readonly #terminal = new Map<string, { seq: number; bytes: Buffer }[]>();
   readonly #stills: ReportStill[] = [];
   #stillBytes = 0;
+  #readStill: ClipFinish['readStill'] | null = null;
 
   constructor(db: Database, vault: Vault) {
     this.#db = db;
@@ -74,7 +79,17 @@ export class ClipCollector {
   }
 
   /** An included media item of any exported session. */
-  media(sessionKind: string, m: { seq: number; kind: string; descriptor: Buffer; content: StreamedContent }): void {
+  media(
+    sessionKind: string,
+    m: {
+      readonly seq: number;
+      readonly kind: string;
+      readonly objectId: string;
+      readonly descriptor: Buffer;
+      readonly content: StreamedContent;
+      readonly sha256: string;
+    },
+  ): void {
     const d = JSON.parse(m.descriptor.toString('utf8')) as MediaDescriptor;
     if (sessionKind === 'screen') {
       const v = videoItem(d);
@@ -90,13 +105,44 @@ export class ClipCollector {
         event: d.info.event,
         at: typeof d.info.at === 'string' ? d.info.at : '',
         path: bundlePath.media(d.sessionId, m.seq, 'still'),
-        png: embed ? joinedContent(m.content) : null,
+        png: embed ? this.#stillAgain(d.sessionId, m) : null,
       });
     }
   }
 
+  /**
+   * A still for report.html, read again from the vault when the page reaches it (inline-images.ts says
+   * why), and refused if it is not the very bytes archived under its seal a moment ago.
+   */
+  #stillAgain(
+    sessionId: string,
+    m: { readonly seq: number; readonly objectId: string; readonly sha256: string; readonly content: StreamedContent },
+  ): DeferredImage {
+    const { size } = m.content;
+    return {
+      size,
+      fetch: async () => {
+        if (this.#readStill === null) throw new AevError('E_INTERNAL', 'report.html: no vault reader for the stills');
+        const r = await this.#readStill(m.objectId);
+        const pieces = [...r.content.pieces()];
+        if (r.content.size !== size || r.sha256 !== m.sha256) {
+          r.release();
+          throw new AevError('E_OBJECT_CORRUPT', `still ${m.seq} of ${sessionId} changed during the export`, {
+            sessionId,
+            seq: m.seq,
+          });
+        }
+        return {
+          bytes: pieces.length === 1 && pieces[0] !== undefined ? pieces[0] : Buffer.concat(pieces),
+          release: r.release,
+        };
+      },
+    };
+  }
+
   async finish(o: ClipFinish): Promise<ClipFiles> {
-    const files: { path: string; bytes: Buffer | StreamedContent }[] = [];
+    this.#readStill = o.readStill;
+    const files: { path: string; bytes: Buffer | StreamedContent | AsyncStreamedContent }[] = [];
     const fromMs = Date.parse(o.selection.range.from);
     const toMs = Date.parse(o.selection.range.to);
     const plan = planClipVideo(this.#video, { fromMs, toMs });

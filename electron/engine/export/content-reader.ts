@@ -23,6 +23,8 @@ export interface ContentEvent {
 export interface ContentMedia {
   readonly seq: number;
   readonly kind: string;
+  /** The vault object holding its bytes (to read them again: report.html's stills). */
+  readonly objectId: string;
   readonly descriptor: Buffer;
   /** Hex SHA-256 of the descriptor: the leaf input. */
   readonly leaf: string;
@@ -33,8 +35,8 @@ export interface ContentMedia {
 }
 
 /**
- * A copy of an item's bytes in one buffer of its own, for the few consumers that keep them past the item
- * (stills for report.html, terminal chunks): the item's own bytes may be a reused slot.
+ * A copy of an item's bytes in one buffer of its own, for the consumers that keep them past the item
+ * (terminal chunks): the item's own bytes may be a reused slot.
  */
 export function joinedContent(content: StreamedContent): Buffer {
   return Buffer.concat([...content.pieces()], content.size);
@@ -150,6 +152,7 @@ export class SessionMedia {
         yield {
           seq: row.seq,
           kind: row.kind,
+          objectId: row.object_id,
           descriptor: row.descriptor,
           leaf: createHash('sha256').update(row.descriptor).digest('hex'),
           content,

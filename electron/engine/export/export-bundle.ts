@@ -30,7 +30,7 @@ import type { ExportRange, SelectedSession } from './bundle-selection.ts';
 import { readContentEvents, SessionMedia } from './content-reader.ts';
 import { ObjectReaderThread } from './object-reader-thread.ts';
 import { UstarWriter } from './ustar-writer.ts';
-import type { StreamedContent } from './ustar-writer.ts';
+import type { AsyncStreamedContent, StreamedContent } from './ustar-writer.ts';
 import { verifyMd } from './verify-md.ts';
 
 export interface ExportOptions {
@@ -127,7 +127,12 @@ async function writeBundle(
   // `sha256`: the hex digest when the caller already computed it over these very bytes (events and media
   // are hashed once, when checked against their seals), so no byte is hashed twice. Streamed content
   // (report.html) is hashed piece by piece as it is archived.
-  const add = async (path: string, data: Buffer | StreamedContent, listed = true, sha256?: string): Promise<void> => {
+  const add = async (
+    path: string,
+    data: Buffer | StreamedContent | AsyncStreamedContent,
+    listed = true,
+    sha256?: string,
+  ): Promise<void> => {
     if (Buffer.isBuffer(data)) {
       await tar.addFile(path, data);
       if (listed) sums.push(`${sha256 ?? createHash('sha256').update(data).digest('hex')}  ${path}`);
@@ -251,6 +256,10 @@ async function writeBundle(
         withheld: e.withheld,
       })),
       tokens: tokens.facts,
+      readStill: (objectId) => {
+        if (reader === undefined) throw new AevError('E_INTERNAL', 'the vault reader is not running');
+        return reader.read('still', objectId);
+      },
       uncovered,
       env: o.env ?? process.env,
     });

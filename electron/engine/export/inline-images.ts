@@ -1,5 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import type { StreamedContent } from './ustar-writer.ts';
+import { readAhead } from './read-ahead.ts';
+import type { AsyncStreamedContent } from './ustar-writer.ts';
+
+/**
+ * An image whose bytes are fetched only when the page reaches it: a still the exporter archived earlier
+ * and reads again from the vault for report.html, instead of holding up to 48 MiB of copies until the
+ * page is made (fresh memory, page faults and garbage collection on the engine thread). `fetch` must
+ * give exactly `size` bytes (the caller checks them against what it archived); `release` is called once
+ * they are encoded.
+ */
+export interface DeferredImage {
+  readonly size: number;
+  fetch(): Promise<{ readonly bytes: Buffer; readonly release: () => void }>;
+}
+
+/** Images fetched ahead of the one being encoded. */
+const FETCH_AHEAD = 4;
 
 /** Pieces of the page are at most this large. */
 const PIECE_BYTES = 64 * 1024;
@@ -17,10 +33,10 @@ const IMAGE_PIECE_BYTES = (PIECE_BYTES / 4) * 3;
 export class InlineImages {
   /** Random per report, so no recorded text (escaped or not) can forge or collide with a marker. */
   readonly #nonce = randomBytes(16).toString('hex');
-  readonly #images: Buffer[] = [];
+  readonly #images: (Buffer | DeferredImage)[] = [];
 
   /** A marker standing for `bytes` as base64 (the text of a `data:image/png;base64,…` URI's data). */
-  base64(bytes: Buffer): string {
+  base64(bytes: Buffer | DeferredImage): string {
     this.#images.push(bytes);
     return `\u0000${this.#nonce}:${this.#images.length - 1}\u0000`;
   }
@@ -29,25 +45,45 @@ export class InlineImages {
    * `html` as UTF-8 with every marker replaced by its image's base64: its exact size, and its bytes in
    * pieces of at most 64 KiB, made as they are archived.
    */
-  render(html: string): StreamedContent {
+  render(html: string): AsyncStreamedContent {
     const parts = html.split(new RegExp(`\u0000${this.#nonce}:(\\d+)\u0000`));
     // split() with a capture group alternates text, image index, text, …
     const pieces = parts.map((p, i) => (i % 2 === 1 ? (this.#images[Number(p)] ?? Buffer.alloc(0)) : p));
     let size = 0;
-    for (const p of pieces) size += typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : 4 * Math.ceil(p.length / 3);
+    for (const p of pieces) {
+      if (typeof p === 'string') size += Buffer.byteLength(p, 'utf8');
+      else size += 4 * Math.ceil((Buffer.isBuffer(p) ? p.length : p.size) / 3);
+    }
     return { size, pieces: () => renderPieces(pieces) };
   }
 }
 
-function* renderPieces(pieces: readonly (string | Buffer)[]): Generator<Buffer> {
+async function* renderPieces(pieces: readonly (string | Buffer | DeferredImage)[]): AsyncGenerator<Buffer> {
+  const deferred = pieces.filter((p): p is DeferredImage => typeof p !== 'string' && !Buffer.isBuffer(p));
+  const fetched = readAhead(deferred, (d) => d.fetch(), FETCH_AHEAD);
   for (const p of pieces) {
     if (typeof p === 'string') {
       const text = Buffer.from(p, 'utf8');
       for (let off = 0; off < text.length; off += PIECE_BYTES) yield text.subarray(off, off + PIECE_BYTES);
       continue;
     }
-    // Base64 is ASCII: latin1 turns each character into its one byte.
-    for (let off = 0; off < p.length; off += IMAGE_PIECE_BYTES)
-      yield Buffer.from(p.toString('base64', off, Math.min(off + IMAGE_PIECE_BYTES, p.length)), 'latin1');
+    if (Buffer.isBuffer(p)) {
+      yield* base64Pieces(p);
+      continue;
+    }
+    const next = await fetched.next();
+    if (next.done === true) throw new Error('report.html: an image was not fetched');
+    const image = next.value[1];
+    try {
+      yield* base64Pieces(image.bytes.subarray(0, p.size));
+    } finally {
+      image.release();
+    }
   }
+}
+
+/** Base64 is ASCII: latin1 turns each character into its one byte. */
+function* base64Pieces(p: Buffer): Generator<Buffer> {
+  for (let off = 0; off < p.length; off += IMAGE_PIECE_BYTES)
+    yield Buffer.from(p.toString('base64', off, Math.min(off + IMAGE_PIECE_BYTES, p.length)), 'latin1');
 }

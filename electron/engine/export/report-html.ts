@@ -2,7 +2,8 @@ import type { ClipEvent, ClipToolCall } from './clip-events.ts';
 import { oneLine } from './clip-events.ts';
 import { VERIFY_MD } from './bundle-layout.ts';
 import { InlineImages } from './inline-images.ts';
-import type { StreamedContent } from './ustar-writer.ts';
+import type { DeferredImage } from './inline-images.ts';
+import type { AsyncStreamedContent } from './ustar-writer.ts';
 
 export interface ReportSession {
   readonly sessionId: string;
@@ -21,9 +22,9 @@ export interface ReportStill {
   /** The event the still was taken at, and when (PreToolUse / PostToolUse). */
   readonly event: number;
   readonly at: string;
-  /** Its path in the bundle, and its bytes when small enough to embed. */
+  /** Its path in the bundle, and its bytes (or how to read them again) when small enough to embed. */
   readonly path: string;
-  readonly png: Buffer | null;
+  readonly png: Buffer | DeferredImage | null;
 }
 
 export interface ReportToken {
@@ -57,7 +58,7 @@ export interface ReportInput {
  * remote loads even if something slipped through. Stills are data: URIs (PNG bytes, base64), encoded
  * piece by piece as the page is archived (InlineImages).
  */
-export function reportHtml(r: ReportInput): StreamedContent {
+export function reportHtml(r: ReportInput): AsyncStreamedContent {
   const images = new InlineImages();
   const agent = r.sessions.find((s) => s.kind === 'agent');
   const title = `Agent Evidence — ${agent === undefined ? r.bundleId : `${agent.agent} session ${agent.sessionId}`}`;

@@ -22,6 +22,12 @@ export interface StreamedContent {
   pieces(): Iterable<Buffer>;
 }
 
+/** Streamed content whose pieces may take time to come (report.html with stills read again from the vault). */
+export interface AsyncStreamedContent {
+  readonly size: number;
+  pieces(): AsyncIterable<Buffer>;
+}
+
 /** Streams a ustar archive into `sink`, one whole file at a time. */
 export class UstarWriter {
   readonly #sink: ByteSink;
@@ -43,7 +49,11 @@ export class UstarWriter {
    * An entry whose content is written piece by piece; `onPiece` sees each piece before it is archived
    * (to hash it). The pieces must add up to the declared size exactly, or the archive is refused.
    */
-  async addStreamed(name: string, content: StreamedContent, onPiece?: (piece: Buffer) => void): Promise<void> {
+  async addStreamed(
+    name: string,
+    content: StreamedContent | AsyncStreamedContent,
+    onPiece?: (piece: Buffer) => void,
+  ): Promise<void> {
     if (this.#finished) throw new AevError('E_INTERNAL', 'the archive is already finished');
     if (this.#names.has(name)) throw new AevError('E_INTERNAL', `duplicate archive entry ${name}`);
     const size = content.size;
@@ -52,7 +62,7 @@ export class UstarWriter {
     this.#names.add(name);
     await this.#sink(ustarHeader(name, size, this.#mtime));
     let written = 0;
-    for (const piece of content.pieces()) {
+    for await (const piece of content.pieces()) {
       written += piece.length;
       if (written > size) break;
       onPiece?.(piece);

@@ -308,6 +308,16 @@ describe.skipIf(missing.length > 0)('clip and report in an exported bundle (real
     expect(html).toContain('/work/src/app.ts');
     expect((html.match(/<img alt="before" src="data:image\/png;base64,/g) ?? []).length).toBeGreaterThanOrEqual(3);
     expect(html).toMatch(/<img alt="after" src="data:image\/png;base64,/);
+    // Each embedded image (read again from the vault as the page is made) is exactly one of the archived stills.
+    const stills = new Set(
+      fs
+        .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.png'))
+        .map((f) => fs.readFileSync(path.join(dir, f)).toString('base64')),
+    );
+    const embedded = [...html.matchAll(/src="data:image\/png;base64,([A-Za-z0-9+/=]+)"/g)].map((m) => m[1]);
+    expect(embedded.length).toBeGreaterThanOrEqual(4);
+    for (const image of embedded) expect(stills.has(image ?? '')).toBe(true);
     expect(html).toMatch(/3 of 3|\d+ of \d+ RFC 3161/);
     expect(html).toContain('VERIFY.md');
   });

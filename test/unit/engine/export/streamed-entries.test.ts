@@ -14,6 +14,13 @@ async function* pieces(b: Buffer, size: number): AsyncGenerator<Uint8Array> {
   }
 }
 
+/** Every piece of a streamed entry, in order. */
+async function collect(pieces: AsyncIterable<Buffer>): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const piece of pieces) out.push(piece);
+  return out;
+}
+
 function writer(): { w: UstarWriter; bytes: () => Buffer } {
   const chunks: Buffer[] = [];
   const w = new UstarWriter((c) => {
@@ -24,24 +31,70 @@ function writer(): { w: UstarWriter; bytes: () => Buffer } {
 }
 
 describe('report.html made in pieces (InlineImages)', () => {
-  it('declares its exact size and writes each image as base64 where its marker was', () => {
+  it('declares its exact size and writes each image as base64 where its marker was', async () => {
     const images = new InlineImages();
     const pngs = [randomBytes(200_000), randomBytes(1), randomBytes(49_152), Buffer.alloc(0)];
     const html = `<p>é ✓</p>${pngs.map((p) => `<img src="data:image/png;base64,${images.base64(p)}">`).join('\n')}<p>end</p>`;
     const page = images.render(html);
-    const out = Buffer.concat([...page.pieces()]);
+    const out = Buffer.concat(await collect(page.pieces()));
     expect(out.length).toBe(page.size);
     expect(out.toString('utf8')).toBe(
       `<p>é ✓</p>${pngs.map((p) => `<img src="data:image/png;base64,${p.toString('base64')}">`).join('\n')}<p>end</p>`,
     );
-    for (const piece of page.pieces()) expect(piece.length).toBeLessThanOrEqual(64 * 1024);
+    for await (const piece of page.pieces()) expect(piece.length).toBeLessThanOrEqual(64 * 1024);
   });
 
-  it('leaves recorded text that looks like a marker alone (markers carry a random nonce)', () => {
+  it('fetches deferred images only while the page is made, a few ahead, and releases each once encoded', async () => {
+    const images = new InlineImages();
+    const pngs = Array.from({ length: 9 }, (_, i) => randomBytes(i === 3 ? 0 : 50_000 + i * 7_001));
+    let fetched = 0;
+    let released = 0;
+    let inFlight = 0;
+    let most = 0;
+    const deferred = (p: Buffer) => ({
+      size: p.length,
+      fetch: async () => {
+        fetched += 1;
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((r) => setTimeout(r, 2));
+        // The fetched buffer may be larger than the image (a shared slot): only `size` bytes are used.
+        return {
+          bytes: Buffer.concat([p, Buffer.from('slot tail')]),
+          release: () => {
+            released += 1;
+            inFlight -= 1;
+          },
+        };
+      },
+    });
+    const html = `<p>a</p>${pngs.map((p, i) => `<img src="data:image/png;base64,${images.base64(i % 2 === 0 ? deferred(p) : p)}">`).join('')}`;
+    const page = images.render(html);
+    expect(fetched).toBe(0);
+    const out = Buffer.concat(await collect(page.pieces()));
+    expect(out.length).toBe(page.size);
+    expect(out.toString('utf8')).toBe(
+      `<p>a</p>${pngs.map((p) => `<img src="data:image/png;base64,${p.toString('base64')}">`).join('')}`,
+    );
+    expect(fetched).toBe(5);
+    expect(released).toBe(5);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(5);
+  });
+
+  it('fails the page when a deferred image cannot be fetched', async () => {
+    const images = new InlineImages();
+    const html = `<img src="data:image/png;base64,${images.base64({ size: 3, fetch: () => Promise.reject(new Error('changed during the export')) })}">`;
+    await expect(collect(images.render(html).pieces())).rejects.toThrow('changed during the export');
+  });
+
+  it('leaves recorded text that looks like a marker alone (markers carry a random nonce)', async () => {
     const images = new InlineImages();
     const forged = '\u00000123456789abcdef0123456789abcdef:0\u0000';
     const page = images.render(`${forged}<img src="data:image/png;base64,${images.base64(Buffer.from('png'))}">`);
-    expect(Buffer.concat([...page.pieces()]).toString('utf8')).toBe(`${forged}<img src="data:image/png;base64,cG5n">`);
+    expect(Buffer.concat(await collect(page.pieces())).toString('utf8')).toBe(
+      `${forged}<img src="data:image/png;base64,cG5n">`,
+    );
   });
 });
 
