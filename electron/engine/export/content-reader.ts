@@ -7,7 +7,7 @@ import { payloadAad } from '../ingest/payload-aad.ts';
 import { prepared } from '../index/prepared.ts';
 import { openBytes } from '../vault/aead.ts';
 import type { Vault } from '../vault/vault.ts';
-import { READER_AHEAD } from './object-reader-thread.ts';
+import { READER_AHEAD, READER_GROUP } from './object-reader-thread.ts';
 import type { ObjectReaderThread, ReadObject } from './object-reader-thread.ts';
 import { readAhead } from './read-ahead.ts';
 import type { StreamedContent } from './ustar-writer.ts';
@@ -130,7 +130,7 @@ export class SessionMedia {
       // objects are read ahead, so the reads stay in step with the windows before it.
       if (rows.length === count) all.push(...rows);
     }
-    this.#items = readAhead(all, (row) => reader.read(row.kind, row.object_id), READER_AHEAD);
+    this.#items = readAhead(all, (row) => reader.read(row.kind, row.object_id), READER_AHEAD, READER_GROUP);
   }
 
   /** One window's items, in seq order. An item's content is valid until the next one is asked for. */

@@ -9,8 +9,9 @@ import { workerBeside } from '../runtime/worker-path.ts';
 
 /** A slot holds one object's plaintext (a larger one comes back whole, transferred). */
 const SLOT_BYTES = 1024 * 1024;
-/** Objects read ahead through this thread. */
-export const READER_AHEAD = 16;
+/** Objects read ahead through this thread, asked for READER_GROUP at a time (one message each way). */
+export const READER_AHEAD = 24;
+export const READER_GROUP = 8;
 /** The items read ahead, the one being archived, and one spare: reads never wait for a slot. */
 const SLOTS = READER_AHEAD + 2;
 /** Small, as for the writer thread: the reader's garbage is 64 KiB buffers that should be freed warm. */
@@ -25,17 +26,21 @@ export interface ReaderWorkerData {
   readonly slotBytes: number;
 }
 
+export interface ReadRequest {
+  readonly id: number;
+  readonly slot: number;
+  readonly kind: ObjectKind;
+  readonly objectId: string;
+}
+
+/** Reads asked for together travel in one message each way (a message costs two thread wake-ups). */
 export type ReaderRequest =
-  | {
-      readonly type: 'read';
-      readonly id: number;
-      readonly slot: number;
-      readonly kind: ObjectKind;
-      readonly objectId: string;
-    }
-  | { readonly type: 'close' };
+  { readonly type: 'reads'; readonly reads: readonly ReadRequest[] } | { readonly type: 'close' };
 
 export type ReaderReply =
+  { readonly type: 'reads'; readonly replies: readonly ReadReply[] } | { readonly type: 'closed' };
+
+export type ReadReply =
   /** The plaintext is in the request's slot, or (larger than a slot) in `whole`. */
   | {
       readonly type: 'read';
@@ -52,8 +57,7 @@ export type ReaderReply =
       readonly errno: string | null;
       readonly message: string;
       readonly context: Readonly<Record<string, unknown>> | undefined;
-    }
-  | { readonly type: 'closed' };
+    };
 
 /** An object's authenticated plaintext and its hex SHA-256; valid until `release`. */
 export interface ReadObject {
@@ -86,6 +90,7 @@ export class ObjectReaderThread {
   readonly #slots = new SharedArrayBuffer(SLOTS * SLOT_BYTES);
   readonly #free: number[] = [];
   readonly #pending = new Map<number, Pending>();
+  readonly #outbox: ReadRequest[] = [];
   #slotWaiter: PromiseWithResolvers<undefined> | null = null;
   #closing: PromiseWithResolvers<undefined> | null = null;
   #nextId = 0;
@@ -136,8 +141,18 @@ export class ObjectReaderThread {
     const id = this.#nextId++;
     const waiter = Promise.withResolvers<ReadObject>();
     this.#pending.set(id, { slot, file, waiter });
-    this.#worker.postMessage({ type: 'read', id, slot, kind, objectId } satisfies ReaderRequest);
+    // Reads asked for in the same turn of the event loop go to the thread in one message.
+    this.#outbox.push({ id, slot, kind, objectId });
+    if (this.#outbox.length === 1)
+      setImmediate(() => {
+        this.#flush();
+      });
     return waiter.promise;
+  }
+
+  #flush(): void {
+    const reads = this.#outbox.splice(0);
+    if (reads.length > 0 && !this.#stopped) this.#worker.postMessage({ type: 'reads', reads } satisfies ReaderRequest);
   }
 
   /** Has the thread zero its key copy, then stops it; reads still pending reject. */
@@ -154,10 +169,12 @@ export class ObjectReaderThread {
   }
 
   #onReply(reply: ReaderReply): void {
+    if (reply.type === 'closed') this.#closing?.resolve(undefined);
+    else for (const r of reply.replies) this.#onRead(r);
+  }
+
+  #onRead(reply: ReadReply): void {
     switch (reply.type) {
-      case 'closed':
-        this.#closing?.resolve(undefined);
-        return;
       case 'read': {
         const p = this.#take(reply.id);
         if (p === undefined) return;

@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AevError } from '../../common/errors.ts';
 import { OBJECT_READ_BYTES } from '../vault/object-format.ts';
 import { ObjectStore } from '../vault/object-store.ts';
-import type { ReaderReply, ReaderRequest, ReaderWorkerData } from './object-reader-thread.ts';
+import type { ReadReply, ReaderReply, ReaderRequest, ReaderWorkerData, ReadRequest } from './object-reader-thread.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('object-reader-worker runs as a worker thread');
@@ -19,7 +19,8 @@ function reply(message: ReaderReply, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);
 }
 
-function read(r: ReaderRequest & { readonly type: 'read' }): void {
+/** Reads one object into its slot (or, larger than a slot, into a buffer of its own, in `transfer`). */
+function read(r: ReadRequest, transfer: ArrayBuffer[]): ReadReply {
   try {
     const hash = createHash('sha256');
     const slot = new Uint8Array(slots, r.slot * slotBytes, slotBytes);
@@ -38,27 +39,25 @@ function read(r: ReaderRequest & { readonly type: 'read' }): void {
       size += piece.length;
     });
     const sha256 = hash.digest('hex');
-    if (spilled.length === 0) {
-      reply({ type: 'read', id: r.id, size, sha256, whole: null });
-      return;
-    }
+    if (spilled.length === 0) return { type: 'read', id: r.id, size, sha256, whole: null };
     const whole = new Uint8Array(new ArrayBuffer(size));
     let at = 0;
     for (const p of spilled) {
       whole.set(p, at);
       at += p.length;
     }
-    reply({ type: 'read', id: r.id, size, sha256, whole: whole.buffer }, [whole.buffer]);
+    transfer.push(whole.buffer);
+    return { type: 'read', id: r.id, size, sha256, whole: whole.buffer };
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    reply({
+    return {
       type: 'failed',
       id: r.id,
       code: error instanceof AevError ? error.code : null,
       errno: typeof e.code === 'string' ? e.code : null,
       message: e.message,
       context: error instanceof AevError ? error.context : undefined,
-    });
+    };
   }
 }
 
@@ -69,5 +68,8 @@ port.on('message', (r: ReaderRequest) => {
     reply({ type: 'closed' });
     return;
   }
-  read(r);
+  // The reads asked for together are answered together: one message back, not one per object.
+  const transfer: ArrayBuffer[] = [];
+  const replies = r.reads.map((one) => read(one, transfer));
+  reply({ type: 'reads', replies }, transfer);
 });
