@@ -1,5 +1,5 @@
 import type { Fmp4Init, TrackDefaults } from './fmp4-types.ts';
-import { BoxReader, childBoxes, findChild, mediaError, requireChild } from './mp4-box.ts';
+import { BoxReader, childBoxes, findChild, handlerType, mediaError, requireChild } from './mp4-box.ts';
 import type { ChildBox } from './mp4-box.ts';
 
 export interface ParsedInit {
@@ -35,16 +35,6 @@ export function parseInit(bytes: Buffer): ParsedInit {
     },
     defaults,
   };
-}
-
-function handlerType(bytes: Buffer, trak: ChildBox): string | undefined {
-  const mdia = findChild(bytes, trak, 'mdia');
-  const hdlr = mdia === undefined ? undefined : findChild(bytes, mdia, 'hdlr');
-  if (hdlr === undefined) return undefined;
-  const r = new BoxReader(bytes, hdlr);
-  r.fullBox();
-  r.skip(4); // pre_defined (§8.4.3)
-  return r.fourcc();
 }
 
 /** tkhd (§8.3.2): track_ID, then width and height as 16.16 fixed point after the matrix. */

@@ -1,21 +1,21 @@
+import {
+  TFHD_BASE_DATA_OFFSET,
+  TFHD_SAMPLE_DESCRIPTION_INDEX,
+  TFHD_DEFAULT_DURATION,
+  TFHD_DEFAULT_SIZE,
+  TFHD_DEFAULT_FLAGS,
+  TFHD_DEFAULT_BASE_IS_MOOF,
+  TRUN_DATA_OFFSET,
+  TRUN_FIRST_SAMPLE_FLAGS,
+  TRUN_SAMPLE_DURATION,
+  TRUN_SAMPLE_SIZE,
+  TRUN_SAMPLE_FLAGS,
+  TRUN_SAMPLE_CTO,
+} from './fmp4-flags.ts';
 import type { TrackDefaults } from './fmp4-types.ts';
 import { BoxReader, childBoxes, findChild, mediaError, requireChild } from './mp4-box.ts';
 import type { ChildBox } from './mp4-box.ts';
 
-// tfhd flags (ISO/IEC 14496-12 §8.8.7.1)
-const TFHD_BASE_DATA_OFFSET = 0x000001;
-const TFHD_SAMPLE_DESCRIPTION_INDEX = 0x000002;
-const TFHD_DEFAULT_DURATION = 0x000008;
-const TFHD_DEFAULT_SIZE = 0x000010;
-const TFHD_DEFAULT_FLAGS = 0x000020;
-const TFHD_DEFAULT_BASE_IS_MOOF = 0x020000;
-// trun flags (§8.8.8.1)
-const TRUN_DATA_OFFSET = 0x000001;
-const TRUN_FIRST_SAMPLE_FLAGS = 0x000004;
-const TRUN_SAMPLE_DURATION = 0x000100;
-const TRUN_SAMPLE_SIZE = 0x000200;
-const TRUN_SAMPLE_FLAGS = 0x000400;
-const TRUN_SAMPLE_CTO = 0x000800;
 /** sample_is_non_sync_sample in the sample flags word (§8.8.3.1). */
 const SAMPLE_IS_NON_SYNC = 0x00010000;
 

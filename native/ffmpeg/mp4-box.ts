@@ -148,3 +148,14 @@ export function mediaError(message: string): AevError {
 export function printable(type: string): string {
   return /^[\x20-\x7e]{4}$/.test(type) ? type : Buffer.from(type, 'latin1').toString('hex');
 }
+
+/** A trak's handler type (hdlr, §8.4.3): 'vide' for video, 'text'/'sbtl' for subtitles. */
+export function handlerType(bytes: Buffer, trak: ChildBox): string | undefined {
+  const mdia = findChild(bytes, trak, 'mdia');
+  const hdlr = mdia === undefined ? undefined : findChild(bytes, mdia, 'hdlr');
+  if (hdlr === undefined) return undefined;
+  const r = new BoxReader(bytes, hdlr);
+  r.fullBox();
+  r.skip(4); // pre_defined (§8.4.3)
+  return r.fourcc();
+}

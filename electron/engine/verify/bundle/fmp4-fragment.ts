@@ -1,15 +1,22 @@
+import {
+  TFHD_BASE_DATA_OFFSET,
+  TFHD_SAMPLE_DESCRIPTION_INDEX,
+  TFHD_DEFAULT_DURATION,
+  TFHD_DEFAULT_SIZE,
+  TFHD_DEFAULT_FLAGS,
+  TFHD_DEFAULT_BASE_IS_MOOF,
+  TRUN_DATA_OFFSET,
+  TRUN_FIRST_SAMPLE_FLAGS,
+  TRUN_SAMPLE_DURATION,
+  TRUN_SAMPLE_SIZE,
+  TRUN_SAMPLE_FLAGS,
+  TRUN_SAMPLE_CTO,
+} from '../../../../native/ffmpeg/fmp4-flags.ts';
 import { BoxReader, childBoxes, findChild } from '../../../../native/ffmpeg/mp4-box.ts';
 import type { ChildBox } from '../../../../native/ffmpeg/mp4-box.ts';
 import { UnsupportedMp4 } from './fmp4-movie.ts';
 import type { Movie } from './fmp4-movie.ts';
 
-// tfhd flags (ISO/IEC 14496-12 §8.8.7.1)
-const TFHD_BASE_DATA_OFFSET = 0x000001;
-const TFHD_SAMPLE_DESCRIPTION_INDEX = 0x000002;
-const TFHD_DEFAULT_DURATION = 0x000008;
-const TFHD_DEFAULT_SIZE = 0x000010;
-const TFHD_DEFAULT_FLAGS = 0x000020;
-const TFHD_DEFAULT_BASE_IS_MOOF = 0x020000;
 const TFHD_KNOWN =
   TFHD_BASE_DATA_OFFSET |
   TFHD_SAMPLE_DESCRIPTION_INDEX |
@@ -17,13 +24,6 @@ const TFHD_KNOWN =
   TFHD_DEFAULT_SIZE |
   TFHD_DEFAULT_FLAGS |
   TFHD_DEFAULT_BASE_IS_MOOF;
-// trun flags (§8.8.8.1)
-const TRUN_DATA_OFFSET = 0x000001;
-const TRUN_FIRST_SAMPLE_FLAGS = 0x000004;
-const TRUN_SAMPLE_DURATION = 0x000100;
-const TRUN_SAMPLE_SIZE = 0x000200;
-const TRUN_SAMPLE_FLAGS = 0x000400;
-const TRUN_SAMPLE_CTO = 0x000800;
 const TRUN_KNOWN =
   TRUN_DATA_OFFSET |
   TRUN_FIRST_SAMPLE_FLAGS |

@@ -1,4 +1,4 @@
-import { BoxReader, childBoxes, findChild } from '../../../../native/ffmpeg/mp4-box.ts';
+import { BoxReader, childBoxes, findChild, handlerType } from '../../../../native/ffmpeg/mp4-box.ts';
 import type { ChildBox } from '../../../../native/ffmpeg/mp4-box.ts';
 
 /**
@@ -40,7 +40,7 @@ export function parseMovie(bytes: Buffer): Movie {
   const mvhd = children.find((b) => b.type === 'mvhd');
   if (mvhd === undefined) throw new UnsupportedMp4('moov has no mvhd');
   const movieTimescale = readTimescale(bytes, mvhd);
-  const video = children.find((b) => b.type === 'trak' && handler(bytes, b) === 'vide');
+  const video = children.find((b) => b.type === 'trak' && handlerType(bytes, b) === 'vide');
   if (video === undefined) throw new UnsupportedMp4('moov has no video track');
   const trackId = readTrackId(bytes, need(bytes, video, 'tkhd'));
   const mdia = need(bytes, video, 'mdia');
@@ -68,16 +68,6 @@ function need(bytes: Buffer, parent: ChildBox, type: string): ChildBox {
   const child = findChild(bytes, parent, type);
   if (child === undefined) throw new UnsupportedMp4(`'${parent.type}' has no '${type}'`);
   return child;
-}
-
-function handler(bytes: Buffer, trak: ChildBox): string | undefined {
-  const mdia = findChild(bytes, trak, 'mdia');
-  const hdlr = mdia === undefined ? undefined : findChild(bytes, mdia, 'hdlr');
-  if (hdlr === undefined) return undefined;
-  const r = new BoxReader(bytes, hdlr);
-  r.fullBox();
-  r.skip(4); // pre_defined (§8.4.3)
-  return r.fourcc();
 }
 
 /** tkhd (§8.3.2): version 1 widens the two times before track_ID to 64 bits. */
