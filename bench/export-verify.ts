@@ -22,6 +22,8 @@ import type { ChildJob, ChildResult } from './export-verify-child.ts';
 import { BENCH_PASSPHRASE, recordHour } from './hour-recording.ts';
 
 const MB = 1e6;
+/** Exports without the clip, each in a fresh process; the figure is the median run's. */
+const EXPORT_RUNS = 3;
 const execFileAsync = promisify(execFile);
 
 function seconds(t0: number): number {
@@ -102,7 +104,16 @@ export async function run(minutes = 60): Promise<BenchRow[]> {
       if (r.kind !== 'export') throw new Error('the export child answered for something else');
       return { file, ...r };
     };
-    const bare = await exportTo('bare.aevb', true);
+    // Three exports, each in a fresh process: on this kind of shared VM one run moves by ±15%, so the
+    // figure is the median run's, with all three in the note.
+    const bares = [];
+    for (let i = 0; i < EXPORT_RUNS; i++) {
+      const b = await exportTo(`bare-${String(i)}.aevb`, true);
+      bares.push({ ...b, rate: fs.statSync(b.file).size / MB / b.s });
+    }
+    const bare = [...bares].sort((a, b) => a.s - b.s)[Math.floor(EXPORT_RUNS / 2)] ?? bares[0];
+    if (bare === undefined) throw new Error('no export ran');
+    for (const b of bares) if (b.file !== bare.file) fs.rmSync(b.file, { force: true });
     if (bare.clipNote === null) throw new Error('the export without ffmpeg still made a clip');
     const full = await exportTo('full.aevb', false);
     if (full.clipNote !== null) throw new Error(`the export made no clip: ${full.clipNote}`);
@@ -141,6 +152,7 @@ export async function run(minutes = 60): Promise<BenchRow[]> {
         met: exportRate >= 200,
         baseline: `sha256sum ${shaRate.toFixed(0)} MB/s`,
         note:
+          `median of ${EXPORT_RUNS} runs (${bares.map((b) => b.rate.toFixed(0)).join(', ')} MB/s): ` +
           `${(bareBytes / MB).toFixed(0)} MB bundle in ${bare.s.toFixed(2)} s, ${bare.cpu.toFixed(2)} CPU s ` +
           `(${(bareBytes / MB / bare.cpu).toFixed(0)} MB per CPU s: vault unlock, selection, decrypt, ` +
           `check, archive, encrypt, fsync), ${bare.engineCpu.toFixed(2)} of them on the engine thread ` +
