@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,11 +11,11 @@ import { locatedOnly } from '../../../../electron/engine/verify/bundle/sample-ma
 import { readArchive } from '../../../../electron/engine/verify/bundle/tar-reader.ts';
 import { readVideoSamples, VideoSampleReader } from '../../../../electron/engine/verify/bundle/video-sample-reader.ts';
 import { makeTempDir } from '../../../helpers/temp-dir.ts';
+import { captureLikeFmp4, copyRemux, hasFfmpeg, TEST_PATTERN } from '../../../helpers/fmp4-fixtures.ts';
 
-const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 if (!hasFfmpeg) console.warn('skipping the clip sink tests: no ffmpeg (Debian: ffmpeg)');
 
-const SOURCE = ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10', '-t', '4', '-c:v', 'libx264'];
+const SOURCE = [...TEST_PATTERN, '-c:v', 'libx264'];
 const PIECE = 4096;
 
 /**
@@ -121,30 +121,8 @@ describe.skipIf(!hasFfmpeg)('clip.mp4 read while the archive streams past', () =
   }
 
   it('compares the clip’s samples with the held sealed bytes, naming the packet whose byte changed', async () => {
-    const sealed = execFileSync('ffmpeg', [
-      ...SOURCE,
-      ...['-tune', 'zerolatency', '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof'],
-      ...['-frag_duration', '1000000', 'pipe:1'],
-    ]);
-    const clip = execFileSync(
-      'ffmpeg',
-      [
-        '-v',
-        'error',
-        '-f',
-        'mp4',
-        '-i',
-        'pipe:0',
-        '-c',
-        'copy',
-        '-f',
-        'mp4',
-        '-movflags',
-        'frag_keyframe+empty_moov',
-        'pipe:1',
-      ],
-      { input: sealed },
-    );
+    const sealed = captureLikeFmp4();
+    const clip = copyRemux(sealed, 'frag_keyframe+empty_moov');
     const early = locate(sealed);
     const located = await early.result;
     if (!located.ok) throw new Error(located.unsupported);

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,13 +12,18 @@ import type {
   VideoSamples,
   VideoSamplesResult,
 } from '../../../../electron/engine/verify/bundle/video-sample-reader.ts';
+import {
+  captureLikeFmp4,
+  copyRemux,
+  ffmpegBytes,
+  hasFfmpeg,
+  TEST_PATTERN,
+  X264,
+} from '../../../helpers/fmp4-fixtures.ts';
 import { makeTempDir } from '../../../helpers/temp-dir.ts';
 
-const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 if (!hasFfmpeg) console.warn('skipping the fragmented MP4 reader tests: no ffmpeg (Debian: ffmpeg)');
 
-const SOURCE = ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10', '-t', '4'];
-const X264 = ['-c:v', 'libx264', '-pix_fmt', 'yuv420p'];
 const FRAGMENTED = ['-f', 'mp4', '-movflags'];
 
 /**
@@ -32,27 +37,24 @@ describe.skipIf(!hasFfmpeg)('reading the video samples of a fragmented MP4 in th
     work.cleanup();
   });
 
-  function ffmpeg(args: readonly string[], input?: Buffer): Buffer {
-    return execFileSync('ffmpeg', args, { ...(input === undefined ? {} : { input }), maxBuffer: 64 * 1024 * 1024 });
-  }
-
-  /** As the capture writes it (native/ffmpeg/capture-args.ts): no B-frames, moof-relative offsets, 1 s fragments. */
-  const capture = (): Buffer =>
-    ffmpeg([
-      ...SOURCE,
-      ...X264,
-      ...['-tune', 'zerolatency'],
-      ...FRAGMENTED,
-      'frag_keyframe+empty_moov+default_base_moof',
-      ...['-frag_duration', '1000000', 'pipe:1'],
-    ]);
+  const capture = captureLikeFmp4;
   const withBFrames = (): Buffer =>
-    ffmpeg([...SOURCE, ...X264, '-bf', '3', '-g', '12', ...FRAGMENTED, 'frag_keyframe+empty_moov', 'pipe:1']);
+    ffmpegBytes([
+      ...TEST_PATTERN,
+      ...X264,
+      '-bf',
+      '3',
+      '-g',
+      '12',
+      ...FRAGMENTED,
+      'frag_keyframe+empty_moov',
+      'pipe:1',
+    ]);
   /** A clip as remuxClip writes it: the video copied, with a mov_text track beside it (two trafs per moof). */
   const remuxed = (video: Buffer): Buffer => {
     const vtt = path.join(work.dir, 'c.vtt');
     fs.writeFileSync(vtt, 'WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nhello\n\n00:00:02.000 --> 00:00:03.000\nworld\n');
-    return ffmpeg(
+    return ffmpegBytes(
       [
         ...['-v', 'error', '-f', 'mp4', '-i', 'pipe:0', '-f', 'webvtt', '-i', vtt, '-map', '0:v:0', '-map', '1:s:0'],
         ...['-c:v', 'copy', '-copyinkf', '-c:s', 'mov_text', ...FRAGMENTED, 'frag_keyframe+empty_moov', 'pipe:1'],
@@ -80,7 +82,7 @@ describe.skipIf(!hasFfmpeg)('reading the video samples of a fragmented MP4 in th
 
   /** ffmpeg's framemd5 lines (stream copy, first video stream), times in seconds from the first dts. */
   function framehash(bytes: Buffer): { dts: number; pts: number; duration: number; size: number; hash: string }[] {
-    const out = ffmpeg(
+    const out = ffmpegBytes(
       [
         ...['-v', 'error', '-f', 'mp4', '-i', 'pipe:0', '-map', '0:v:0', '-c', 'copy', '-copyinkf'],
         ...['-f', 'framemd5', '-hash', 'sha256', 'pipe:1'],
@@ -120,33 +122,26 @@ describe.skipIf(!hasFfmpeg)('reading the video samples of a fragmented MP4 in th
     ['B-frames (composition offsets)', withBFrames],
     [
       'MPEG-4 Part 2 (mpeg4)',
-      () => ffmpeg([...SOURCE, '-c:v', 'mpeg4', ...FRAGMENTED, 'frag_keyframe+empty_moov', 'pipe:1']),
+      () => ffmpegBytes([...TEST_PATTERN, '-c:v', 'mpeg4', ...FRAGMENTED, 'frag_keyframe+empty_moov', 'pipe:1']),
     ],
     [
       'an edit list (delay_moov)',
-      () => ffmpeg([...SOURCE, ...X264, '-bf', '2', ...FRAGMENTED, 'frag_keyframe+empty_moov+delay_moov', 'pipe:1']),
+      () =>
+        ffmpegBytes([
+          ...TEST_PATTERN,
+          ...X264,
+          '-bf',
+          '2',
+          ...FRAGMENTED,
+          'frag_keyframe+empty_moov+delay_moov',
+          'pipe:1',
+        ]),
     ],
     ['a remuxed clip with a subtitle track (explicit base data offsets)', () => remuxed(capture())],
     ['a remuxed clip of B-frames', () => remuxed(withBFrames())],
     [
       'one moof per track (separate_moof)',
-      () =>
-        ffmpeg(
-          [
-            '-v',
-            'error',
-            '-f',
-            'mp4',
-            '-i',
-            'pipe:0',
-            '-c',
-            'copy',
-            ...FRAGMENTED,
-            'frag_keyframe+empty_moov+separate_moof',
-            'pipe:1',
-          ],
-          remuxed(capture()),
-        ),
+      () => copyRemux(remuxed(capture()), 'frag_keyframe+empty_moov+separate_moof'),
     ],
   ];
 
@@ -158,8 +153,8 @@ describe.skipIf(!hasFfmpeg)('reading the video samples of a fragmented MP4 in th
   });
 
   it('applies the edit list’s shift to decode times the way ffmpeg does', () => {
-    const bytes = ffmpeg([
-      ...SOURCE,
+    const bytes = ffmpegBytes([
+      ...TEST_PATTERN,
       ...X264,
       '-bf',
       '2',
@@ -169,7 +164,7 @@ describe.skipIf(!hasFfmpeg)('reading the video samples of a fragmented MP4 in th
     ]);
     const s = samples(bytes);
     // ffmpeg -copyts keeps the demuxer's own times: its first packet's dts is ours.
-    const out = ffmpeg(
+    const out = ffmpegBytes(
       [
         '-v',
         'error',
@@ -305,12 +300,12 @@ describe.skipIf(!hasFfmpeg)('reading the video samples of a fragmented MP4 in th
 
   it('reports what it does not read as unsupported, never as packets: plain MP4, negative offsets', () => {
     const plain = path.join(work.dir, 'plain.mp4');
-    ffmpeg([...SOURCE, ...X264, '-y', plain]);
+    ffmpegBytes([...TEST_PATTERN, ...X264, '-y', plain]);
     expect(read(fs.readFileSync(plain))).toEqual({ ok: false, unsupported: 'an mdat before the first moof' });
-    ffmpeg(['-v', 'error', '-y', '-i', plain, '-c', 'copy', '-movflags', 'faststart', `${plain}.fast.mp4`]);
+    ffmpegBytes(['-v', 'error', '-y', '-i', plain, '-c', 'copy', '-movflags', 'faststart', `${plain}.fast.mp4`]);
     expect(unsupportedOf(read(fs.readFileSync(`${plain}.fast.mp4`)))).toMatch(/moov holds samples/);
-    const negative = ffmpeg([
-      ...SOURCE,
+    const negative = ffmpegBytes([
+      ...TEST_PATTERN,
       ...X264,
       '-bf',
       '2',
