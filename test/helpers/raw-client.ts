@@ -103,16 +103,20 @@ export function testClient(socketPath: string, api: 'ingest' | 'control', timeou
   return EndpointClient.connect({ socketPath, api, client: 'test', timeoutMs });
 }
 
-/** The `terminal.open` frame of an agent's terminal (claude in an 80×24 bash, input not recorded). */
-export function terminalOpenFrame(id: string, terminalId: string): Record<string, unknown> {
+/** The `terminal.open` frame of an agent's terminal (claude in a bash, 80×24 unless said, input not recorded). */
+export function terminalOpenFrame(
+  id: string,
+  terminalId: string,
+  size: { readonly width: number; readonly height: number } = { width: 80, height: 24 },
+): Record<string, unknown> {
   return {
     type: 'terminal.open',
     id,
     terminalId,
     agent: 'claude-code',
     command: ['claude'],
-    width: 80,
-    height: 24,
+    width: size.width,
+    height: size.height,
     timestamp: Math.floor(Date.now() / 1000),
     env: { SHELL: '/bin/bash', TERM: 'xterm-256color' },
     recordInput: false,

@@ -1,6 +1,6 @@
 import type { ChainRecordBody } from '../../../electron/common/model/chain.ts';
 import type { AckFrame } from '../../../electron/common/protocol/frames.ts';
-import { hookPayload, RawClient, testClient } from '../../helpers/raw-client.ts';
+import { hookPayload, RawClient, terminalOpenFrame, testClient } from '../../helpers/raw-client.ts';
 import { openIndexFile } from '../../helpers/sealing.ts';
 
 /** mulberry32: a small seeded generator, so a failing iteration can be replayed from its seed. */
@@ -106,18 +106,7 @@ export interface TerminalLoad {
 /** An `aev run`-like terminal stream: terminal.open, then a cast batch every `everyMs`, up to 4 in flight. */
 export async function startTerminalLoad(socketPath: string, terminalId: string, everyMs = 20): Promise<TerminalLoad> {
   const c = await RawClient.hello(socketPath);
-  c.send({
-    type: 'terminal.open',
-    id: 'open',
-    terminalId,
-    agent: 'claude-code',
-    command: ['claude'],
-    width: 120,
-    height: 40,
-    timestamp: Math.floor(Date.now() / 1000),
-    env: { SHELL: '/bin/bash', TERM: 'xterm-256color' },
-    recordInput: false,
-  });
+  c.send(terminalOpenFrame('open', terminalId, { width: 120, height: 40 }));
   let sessionId: string | null = null;
   const ackedMedia: number[] = [];
   const refused = new Map<string, number>();

@@ -5,7 +5,7 @@ import type { ChainRecordBody } from '../../../electron/common/model/chain.ts';
 import type { Clock } from '../../../electron/engine/runtime/clock.ts';
 import { systemClock } from '../../../electron/engine/runtime/clock.ts';
 import { runtimePaths } from '../../../electron/engine/runtime/data-root.ts';
-import { hookPayload, RawClient } from '../../helpers/raw-client.ts';
+import { hookPayload, RawClient, terminalOpenFrame } from '../../helpers/raw-client.ts';
 import { openIndexFile, sendEvents } from '../../helpers/sealing.ts';
 
 export const DAY_MS = 86_400_000;
@@ -50,18 +50,7 @@ export async function recordAgentSession(
 export async function recordTerminal(socketPath: string, terminalId: string, batches: number): Promise<string> {
   const c = await RawClient.hello(socketPath);
   try {
-    c.send({
-      type: 'terminal.open',
-      id: 'o',
-      terminalId,
-      agent: 'claude-code',
-      command: ['claude'],
-      width: 100,
-      height: 30,
-      timestamp: Math.floor(Date.now() / 1000),
-      env: { SHELL: '/bin/bash', TERM: 'xterm-256color' },
-      recordInput: false,
-    });
+    c.send(terminalOpenFrame('o', terminalId, { width: 100, height: 30 }));
     const opened = await c.waitFor((f) => f.id === 'o');
     const sessionId = (opened.value as { sessionId: string }).sessionId;
     for (let i = 0; i < batches; i++) {
