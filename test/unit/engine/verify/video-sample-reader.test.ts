@@ -38,6 +38,9 @@ describe.skipIf(!hasFfmpeg)('reading the video samples of a fragmented MP4 in th
   });
 
   const capture = captureLikeFmp4;
+  /** B-frames, so ffmpeg writes an edit list (delay_moov) shifting the decode times. */
+  const withEditList = (): Buffer =>
+    ffmpegBytes([...TEST_PATTERN, ...X264, '-bf', '2', ...FRAGMENTED, 'frag_keyframe+empty_moov+delay_moov', 'pipe:1']);
   const withBFrames = (): Buffer =>
     ffmpegBytes([
       ...TEST_PATTERN,
@@ -124,19 +127,7 @@ describe.skipIf(!hasFfmpeg)('reading the video samples of a fragmented MP4 in th
       'MPEG-4 Part 2 (mpeg4)',
       () => ffmpegBytes([...TEST_PATTERN, '-c:v', 'mpeg4', ...FRAGMENTED, 'frag_keyframe+empty_moov', 'pipe:1']),
     ],
-    [
-      'an edit list (delay_moov)',
-      () =>
-        ffmpegBytes([
-          ...TEST_PATTERN,
-          ...X264,
-          '-bf',
-          '2',
-          ...FRAGMENTED,
-          'frag_keyframe+empty_moov+delay_moov',
-          'pipe:1',
-        ]),
-    ],
+    ['an edit list (delay_moov)', withEditList],
     ['a remuxed clip with a subtitle track (explicit base data offsets)', () => remuxed(capture())],
     ['a remuxed clip of B-frames', () => remuxed(withBFrames())],
     [
@@ -153,15 +144,7 @@ describe.skipIf(!hasFfmpeg)('reading the video samples of a fragmented MP4 in th
   });
 
   it('applies the edit list’s shift to decode times the way ffmpeg does', () => {
-    const bytes = ffmpegBytes([
-      ...TEST_PATTERN,
-      ...X264,
-      '-bf',
-      '2',
-      ...FRAGMENTED,
-      'frag_keyframe+empty_moov+delay_moov',
-      'pipe:1',
-    ]);
+    const bytes = withEditList();
     const s = samples(bytes);
     // ffmpeg -copyts keeps the demuxer's own times: its first packet's dts is ours.
     const out = ffmpegBytes(
