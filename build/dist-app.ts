@@ -13,6 +13,8 @@ export const STAGED_PATHS = [
   'dist/renderer',
   'dist/app',
   'bin/aev.js',
+  'bin/package.json',
+  'dist/hook',
   'build/icons',
   'build/tsa-trust',
   'build/entitlements.mac.plist',
@@ -41,6 +43,10 @@ export function stageApp(root: string, stageDir: string): void {
       filter: (src) => !src.endsWith('.map') && !src.endsWith('.d.ts') && !src.endsWith('.tsbuildinfo'),
     });
   }
+  // Copies keep their source's times: the hook bundle is stamped now, so it is not older than the modules
+  // it was made from, which would make bin/aev.js pass it over (build/build-hook.ts).
+  const now = new Date();
+  fs.utimesSync(path.join(stageDir, 'dist', 'hook', 'aev-hook.cjs'), now, now);
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as PackageJson;
   const staged: PackageJson = {
     name: pkg.name,

@@ -9,8 +9,24 @@ export interface CliIo {
   readonly cwd: string;
 }
 
+/**
+ * The process's own streams, each made when first used: Node builds `process.stdin` (a pipe socket or a
+ * file stream) only when it is read, and `aev hook` starts its connection to the engine before that.
+ */
 export function processIo(): CliIo {
-  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  return {
+    get stdin() {
+      return process.stdin;
+    },
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
+    env: process.env,
+    cwd: process.cwd(),
+  };
 }
 
 export function writeLine(stream: Writable, line = ''): void {

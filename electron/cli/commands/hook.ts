@@ -41,6 +41,17 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
 
+  const paths = runtimePaths(resolveDataRoot(io.env));
+  // Connect (and say hello) while stdin is read: the two waits overlap instead of adding up.
+  const connecting = EndpointClient.open({
+    socketPath: paths.socketPath,
+    api: 'ingest',
+    client: 'hook',
+    timeoutMs,
+  }).then(
+    (client) => ({ client }),
+    (error: unknown) => ({ error }),
+  );
   const raw = await readStdin(io, Math.min(timeoutMs, 2000));
   let payload: Record<string, unknown>;
   try {
@@ -49,21 +60,19 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     payload = parsed as Record<string, unknown>;
   } catch {
     io.stderr.write('aev hook: the hook payload on stdin is not a JSON object; nothing recorded\n');
+    const connection = await connecting;
+    if ('client' in connection) connection.client.close();
     return 0;
   }
   const kind = typeof payload.hook_event_name === 'string' ? payload.hook_event_name : 'unknown';
-  const paths = runtimePaths(resolveDataRoot(io.env));
   const fitted = fitPayload(payload, MAX_FRAME_BYTES - ENVELOPE_BYTES);
   const terminalId = io.env.AEV_TERMINAL_ID;
 
   let reason: string;
   try {
-    const client = await EndpointClient.connect({
-      socketPath: paths.socketPath,
-      api: 'ingest',
-      client: 'hook',
-      timeoutMs,
-    });
+    const connection = await connecting;
+    if ('error' in connection) throw connection.error;
+    const client = connection.client;
     try {
       const ack = await client.sendEvent(
         {

@@ -27,6 +27,8 @@ export class EndpointClient {
   #nextId = 1;
   #buffer = '';
   #closedError: AevError | null = null;
+  /** The hello's answer (set by `open`, before any other call). */
+  #ready: Promise<unknown> = Promise.resolve();
 
   private constructor(socket: net.Socket) {
     this.#socket = socket;
@@ -47,7 +49,26 @@ export class EndpointClient {
     });
   }
 
+  /** Connects and waits for the engine's answer to hello: a refused hello is the error thrown here. */
   static async connect(opts: ConnectOptions): Promise<EndpointClient> {
+    const client = await EndpointClient.open(opts);
+    try {
+      await client.#ready;
+    } catch (error) {
+      client.#socket.destroy();
+      throw error;
+    }
+    return client;
+  }
+
+  /**
+   * Connects and sends hello without waiting for its answer, so the first request leaves in the same
+   * round trip (`aev hook` saves one round trip per tool call). The engine reads a connection's lines in
+   * order and switches to the hello's API before it reads the next line (docs/protocol.md), so frames
+   * sent now are answered as after a completed hello; if the hello is refused, every call made on this
+   * client fails with the hello's error.
+   */
+  static async open(opts: ConnectOptions): Promise<EndpointClient> {
     checkSocketIsOurs(opts.socketPath);
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = net.connect(opts.socketPath);
@@ -73,30 +94,34 @@ export class EndpointClient {
       });
     });
     const client = new EndpointClient(socket);
-    try {
-      await client.#call(
-        { type: 'hello', protocol: PROTOCOL_VERSION, client: opts.client, api: opts.api },
-        opts.timeoutMs,
-      );
-    } catch (error) {
-      socket.destroy();
-      throw error;
-    }
+    client.#ready = client.#call(
+      { type: 'hello', protocol: PROTOCOL_VERSION, client: opts.client, api: opts.api },
+      opts.timeoutMs,
+    );
+    // Observed by every later call; this keeps a refusal nobody waited for from being unhandled.
+    client.#ready.catch(() => undefined);
     return client;
   }
 
   async sendEvent(event: IngestEvent, timeoutMs: number): Promise<AckFrame> {
-    const frame = await this.#call({ type: 'event', event }, timeoutMs);
+    const frame = await this.#afterHello(this.#call({ type: 'event', event }, timeoutMs));
     return frame as unknown as AckFrame;
   }
 
   async request(method: string, params: Readonly<Record<string, unknown>>, timeoutMs: number): Promise<unknown> {
-    const frame = await this.#call({ type: 'request', method, params }, timeoutMs);
+    const frame = await this.#afterHello(this.#call({ type: 'request', method, params }, timeoutMs));
     return frame.value;
   }
 
   close(): void {
     this.#socket.end();
+  }
+
+  /** The answer to a call, or the hello's refusal when the hello (sent first) was refused. */
+  async #afterHello(call: Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
+    call.catch(() => undefined);
+    await this.#ready;
+    return await call;
   }
 
   #call(frame: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
@@ -106,6 +131,9 @@ export class EndpointClient {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(new AevError('E_TIMEOUT', `the engine did not answer within ${timeoutMs} ms`));
+        // An engine that does not answer may not close its end either: a half-closed socket would keep
+        // the caller's process alive (an agent's hook must never hang), so the connection goes now.
+        this.#socket.destroy();
       }, timeoutMs);
       this.#pending.set(id, {
         resolve: (f) => {

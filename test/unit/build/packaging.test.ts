@@ -82,6 +82,8 @@ describe('electron-builder configuration (build/electron-builder.yml)', () => {
     for (const needed of [
       'dist/**/*.js',
       'dist/app/preload.cjs',
+      'dist/hook/aev-hook.cjs',
+      'bin/package.json',
       'dist/renderer/**',
       'build/icons/**',
       'build/tsa-trust/**',
@@ -112,7 +114,9 @@ describe('staging the app for electron-builder (build/dist-app.ts)', () => {
       'dist/native/screen/still-worker.js',
       'dist/renderer/index.html',
       'dist/app/preload.cjs',
+      'dist/hook/aev-hook.cjs',
       'bin/aev.js',
+      'bin/package.json',
       'build/icons/icon.png',
       'build/tsa-trust/root.pem',
       'build/entitlements.mac.plist',
@@ -121,6 +125,9 @@ describe('staging the app for electron-builder (build/dist-app.ts)', () => {
       write(f);
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
     write('package.json', JSON.stringify(pkg));
+    // An old bundle in the repository: the staged copy must still come out no older than the modules.
+    const longAgo = new Date('2001-01-01T00:00:00Z');
+    fs.utimesSync(path.join(root, 'dist/hook/aev-hook.cjs'), longAgo, longAgo);
     stageApp(root, stage);
   });
   afterAll(() => {
@@ -147,6 +154,14 @@ describe('staging the app for electron-builder (build/dist-app.ts)', () => {
     expect(fs.existsSync(path.join(stage, 'dist/electron/main/app-main.d.ts'))).toBe(false);
     expect(fs.existsSync(path.join(stage, 'build/tsa-trust/root.pem'))).toBe(true);
     expect(fs.existsSync(path.join(stage, 'package-lock.json'))).toBe(true);
+  });
+
+  it('copies the launcher with its package.json and the hook bundle after the modules it was made from', () => {
+    expect(fs.existsSync(path.join(stage, 'bin/aev.js'))).toBe(true);
+    expect(fs.existsSync(path.join(stage, 'bin/package.json'))).toBe(true);
+    // bin/aev.js runs the bundle only while no module it was made from is newer than it.
+    const bundleTime = fs.statSync(path.join(stage, 'dist/hook/aev-hook.cjs')).mtimeMs;
+    expect(fs.statSync(path.join(stage, 'dist/electron/main/app-main.js')).mtimeMs).toBeLessThanOrEqual(bundleTime);
   });
 
   it('refuses to stage an app that was not built', () => {
