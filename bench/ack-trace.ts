@@ -2,7 +2,8 @@
 // `aev daemon` with AEV_TRACE_ACKS on, an open-loop client at `--rate` events/s, and each client ack
 // split into before (socket read to submit), in the queue (submit to acknowledged; of it, the flush of
 // the log) and after (answer to client), with the engine thread's collections, log-restart holds and
-// sealing passes on the same time line. `node bench/ack-trace.ts [--rate 1000] [--seconds 10]`.
+// sealing passes on the same time line. `node bench/ack-trace.ts [--rate 1000] [--seconds 10]
+// [--node-arg=--some-v8-flag]…` (flags for the daemon's node, for collector experiments).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -114,14 +115,19 @@ function report(trace: AckTraceFile, acks: readonly ClientAck[]): void {
 }
 
 const { values } = parseArgs({
-  options: { rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '10' } },
+  options: {
+    rate: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '10' },
+    // Flags for the daemon's node (V8 experiments), e.g. --node-arg=--no-decommit-pooled-pages.
+    'node-arg': { type: 'string', multiple: true, default: [] },
+  },
 });
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 if (!(rate > 0 && seconds > 0)) throw new Error('--rate and --seconds must be positive numbers');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aev-ack-trace-'));
 const file = path.join(dir, 'trace.json');
-const daemon = await startBenchDaemon({ AEV_TRACE_ACKS: file });
+const daemon = await startBenchDaemon({ AEV_TRACE_ACKS: file }, values['node-arg']);
 let acks: ClientAck[];
 try {
   acks = await load(daemon.socketPath, rate, seconds);

@@ -18,7 +18,10 @@ export interface BenchDaemon {
 }
 
 /** A real `aev daemon` from the compiled build (what users run), in a throwaway data root. */
-export async function startBenchDaemon(extraEnv: Record<string, string> = {}): Promise<BenchDaemon> {
+export async function startBenchDaemon(
+  extraEnv: Record<string, string> = {},
+  nodeArgs: readonly string[] = [],
+): Promise<BenchDaemon> {
   if (!fs.existsSync(path.join(REPO, 'dist', 'electron', 'cli', 'main.js'))) {
     throw new Error('run `npm run build` first: benchmarks measure the compiled CLI');
   }
@@ -40,7 +43,7 @@ export async function startBenchDaemon(extraEnv: Record<string, string> = {}): P
     AEV_SCREEN: 'off',
     ...extraEnv,
   };
-  const child = await spawnReadyDaemon(env, 'inherit');
+  const child = await spawnReadyDaemon(env, 'inherit', nodeArgs);
   return {
     dataRoot,
     socketPath: runtimePaths(dataRoot).socketPath,
