@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { READER_AHEAD, READER_GROUP } from './object-reader-thread.ts';
 import { readAhead } from './read-ahead.ts';
 import type { AsyncStreamedContent } from './ustar-writer.ts';
 
@@ -14,8 +15,13 @@ export interface DeferredImage {
   fetch(): Promise<{ readonly bytes: Buffer; readonly release: () => void }>;
 }
 
-/** Images fetched ahead of the one being encoded. */
-const FETCH_AHEAD = 4;
+/**
+ * Images fetched ahead of the one being encoded, asked for a group at a time: the stills come through the
+ * export's vault reader thread, which answers a group in one message (a still fetched one at a time
+ * cost the page a round trip between threads each, with the reader idle meanwhile).
+ */
+const FETCH_AHEAD = READER_AHEAD;
+const FETCH_GROUP = READER_GROUP;
 
 /** Pieces of the page are at most this large. */
 const PIECE_BYTES = 64 * 1024;
@@ -60,7 +66,7 @@ export class InlineImages {
 
 async function* renderPieces(pieces: readonly (string | Buffer | DeferredImage)[]): AsyncGenerator<Buffer> {
   const deferred = pieces.filter((p): p is DeferredImage => typeof p !== 'string' && !Buffer.isBuffer(p));
-  const fetched = readAhead(deferred, (d) => d.fetch(), FETCH_AHEAD);
+  const fetched = readAhead(deferred, (d) => d.fetch(), FETCH_AHEAD, FETCH_GROUP);
   for (const p of pieces) {
     if (typeof p === 'string') {
       const text = Buffer.from(p, 'utf8');

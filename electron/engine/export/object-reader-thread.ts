@@ -141,10 +141,12 @@ export class ObjectReaderThread {
     const id = this.#nextId++;
     const waiter = Promise.withResolvers<ReadObject>();
     this.#pending.set(id, { slot, file, waiter });
-    // Reads asked for in the same turn of the event loop go to the thread in one message.
+    // Reads asked for together (one synchronous run of the caller, such as readAhead's top-up) go to the
+    // thread in one message, sent as soon as that run ends rather than at the end of the event loop's turn:
+    // while items are ready the exporter archives them all in one turn (its awaits settle as microtasks).
     this.#outbox.push({ id, slot, kind, objectId });
     if (this.#outbox.length === 1)
-      setImmediate(() => {
+      queueMicrotask(() => {
         this.#flush();
       });
     return waiter.promise;
