@@ -18,14 +18,11 @@ describe('EndpointClient.open: hello and the first request in one round trip', (
   afterEach(async () => {
     await t.dispose();
   });
+  const open = (api: 'ingest' | 'control', client: ClientKind) =>
+    EndpointClient.open({ socketPath: t.info.socketPath, api, client, timeoutMs: 5000 });
 
   it('sends an event behind its hello without waiting, and gets the durable ack', async () => {
-    const client = await EndpointClient.open({
-      socketPath: t.info.socketPath,
-      api: 'ingest',
-      client: 'hook',
-      timeoutMs: 5000,
-    });
+    const client = await open('ingest', 'hook');
     const [a, b] = await Promise.all([
       client.sendEvent(event('pipelined', 'SessionStart'), 5000),
       client.sendEvent(event('pipelined', 'Stop'), 5000),
@@ -36,23 +33,13 @@ describe('EndpointClient.open: hello and the first request in one round trip', (
   });
 
   it('answers a request on a control connection opened the same way', async () => {
-    const client = await EndpointClient.open({
-      socketPath: t.info.socketPath,
-      api: 'control',
-      client: 'cli',
-      timeoutMs: 5000,
-    });
+    const client = await open('control', 'cli');
     expect(await client.request('status', {}, 5000)).toMatchObject({ recording: true });
     client.close();
   });
 
   it("fails every call with the hello's own refusal, not a closed connection", async () => {
-    const client = await EndpointClient.open({
-      socketPath: t.info.socketPath,
-      api: 'ingest',
-      client: 'no-such-kind' as ClientKind,
-      timeoutMs: 5000,
-    });
+    const client = await open('ingest', 'no-such-kind' as ClientKind);
     await expect(client.sendEvent(event('refused', 'Stop'), 5000)).rejects.toMatchObject({
       code: 'E_SCHEMA',
       message: expect.stringContaining('invalid hello') as string,
