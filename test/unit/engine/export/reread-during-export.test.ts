@@ -1,11 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ClipCollector } from '../../../../electron/engine/export/bundle-clip.ts';
 import type { ClipFinish } from '../../../../electron/engine/export/bundle-clip.ts';
 import type { ReadObject } from '../../../../electron/engine/export/object-reader-thread.ts';
 import type { AsyncStreamedContent, StreamedContent } from '../../../../electron/engine/export/ustar-writer.ts';
+import { createVault } from '../../../../electron/engine/vault/vault.ts';
 import type { Vault } from '../../../../electron/engine/vault/vault.ts';
+import { makeTempDir } from '../../../helpers/temp-dir.ts';
 import { expectAevError } from '../vault/expect-aev-error.ts';
 
 const SESSION = 's_report';
@@ -122,5 +125,66 @@ describe("report.html's stills, read again from the vault as the page is made", 
       'E_OBJECT_CORRUPT',
       'changed during the export',
     );
+  });
+});
+
+describe("clip.mp4's video, read again from the vault for the remux", () => {
+  it('fails the export when a video item no longer has the bytes archived under its seal', async () => {
+    const tmp = makeTempDir();
+    const vault = await createVault({
+      vaultDir: path.join(tmp.dir, 'vault'),
+      keyring: null,
+      passphrase: 'clip re-read test passphrase',
+      scryptLogN: 14,
+    });
+    try {
+      // What the first pass archived (and the descriptors seal) …
+      const archived = { init: randomBytes(900), fragment: randomBytes(5_000) };
+      // … and what the vault holds when the clip is made: the fragment was replaced meanwhile.
+      await vault.objects.put('video-init', 'v_init', archived.init);
+      await vault.objects.put('video-fragment', 'v_frag', randomBytes(5_000));
+      const clip = new ClipCollector(new Database(':memory:'), vault);
+      const item = (seq: number, kind: 'video-init' | 'video-fragment', object: string, bytes: Buffer) => ({
+        seq,
+        kind,
+        objectId: object,
+        descriptor: Buffer.from(
+          JSON.stringify({
+            sessionId: 's_screen',
+            seq,
+            kind,
+            object,
+            sha256: createHash('sha256').update(bytes).digest('hex'),
+            bytes: bytes.length,
+            start: '2026-11-30T10:00:00.000Z',
+            end: '2026-11-30T10:00:01.000Z',
+            info: kind === 'video-init' ? {} : { init: 1, ptsMs: 0, keyframe: true },
+          }),
+        ),
+        content: { size: bytes.length, pieces: () => [bytes] },
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+      });
+      clip.media('screen', item(1, 'video-init', 'v_init', archived.init));
+      clip.media('screen', item(2, 'video-fragment', 'v_frag', archived.fragment));
+      await expectAevError(
+        clip.finish({
+          bundleId: 'b_test',
+          createdAt: '2026-11-30T10:00:00.000Z',
+          device: 'SHA256:test',
+          encrypted: true,
+          selection: { range: { from: '2026-11-30T10:00:00.000Z', to: '2026-11-30T10:00:01.000Z' }, sessions: [] },
+          sessions: [],
+          readStill: () => Promise.reject(new Error('no stills here')),
+          tokens: Promise.resolve([]),
+          uncovered: [],
+          env: process.env,
+        }),
+        'E_OBJECT_CORRUPT',
+        'video item 2 of s_screen changed during the export',
+      );
+    } finally {
+      vault.close();
+      tmp.cleanup();
+    }
   });
 });
