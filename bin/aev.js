@@ -39,13 +39,20 @@ function finish(exitCode) {
  */
 function freshHookBundle() {
   if (fromSource || !existsSync(hookBundle)) return undefined;
-  const bundle = require(hookBundle);
-  const builtAt = statSync(hookBundle).mtimeMs;
-  const root = path.join(__dirname, '..');
-  const stale = bundle.builtFrom.some(
-    (rel) => (statSync(path.join(root, rel), { throwIfNoEntry: false })?.mtimeMs ?? 0) > builtAt,
-  );
-  return stale ? undefined : bundle;
+  try {
+    const bundle = require(hookBundle);
+    // A bundle that does not say what it was made from (damaged, or from another build) is not used.
+    if (typeof bundle.runHook !== 'function' || !Array.isArray(bundle.builtFrom)) return undefined;
+    const builtAt = statSync(hookBundle).mtimeMs;
+    const root = path.join(__dirname, '..');
+    const stale = bundle.builtFrom.some(
+      (rel) => (statSync(path.join(root, String(rel)), { throwIfNoEntry: false })?.mtimeMs ?? 0) > builtAt,
+    );
+    return stale ? undefined : bundle;
+  } catch {
+    // Never a stack trace for the agent: the module graph below does the same work, only slower.
+    return undefined;
+  }
 }
 
 const hook = args[0] === 'hook' ? freshHookBundle() : undefined;

@@ -134,6 +134,20 @@ describe('aev hook from its one-file build', () => {
     fs.rmSync(rebuilt);
   });
 
+  it('runs the compiled modules when the bundle is damaged, without a stack trace', async () => {
+    const good = fs.readFileSync(bundle);
+    try {
+      fs.writeFileSync(bundle, 'this is not JavaScript (\n');
+      const r = await runLauncher(pkg, ['hook'], testEnv(path.join(tmp.dir, 'damaged')), preToolUse);
+      expect(r).toMatchObject({ code: 0, stdout: 'module graph: hook\n', stderr: '' });
+      fs.writeFileSync(bundle, 'exports.runHook = () => Promise.resolve(0);\n');
+      const older = await runLauncher(pkg, ['hook'], testEnv(path.join(tmp.dir, 'damaged')), preToolUse);
+      expect(older).toMatchObject({ code: 0, stdout: 'module graph: hook\n' });
+    } finally {
+      fs.writeFileSync(bundle, good);
+    }
+  });
+
   it('sends every other command to the compiled modules', async () => {
     const r = await runLauncher(pkg, ['version'], testEnv(path.join(tmp.dir, 'v')), '');
     expect(r).toMatchObject({ code: 0, stdout: 'module graph: version\n' });
