@@ -15,7 +15,9 @@ export const HOOK_BUNDLE = path.join(ROOT, 'dist', 'hook', 'aev-hook.cjs');
  * package, and the build fails if that ever changes rather than bundling one in silently.
  */
 export async function buildHookBundle(outFile = HOOK_BUNDLE): Promise<string> {
-  const tmpDir = fs.mkdtempSync(path.join(path.dirname(outFile) + '-tmp-'));
+  // Built beside its place (same file system, so the rename below is atomic), even before dist/ exists.
+  fs.mkdirSync(path.dirname(outFile), { recursive: true });
+  const tmpDir = fs.mkdtempSync(`${path.dirname(outFile)}-tmp-`);
   try {
     const moduleIds: string[] = [];
     await build({
@@ -55,10 +57,8 @@ export async function buildHookBundle(outFile = HOOK_BUNDLE): Promise<string> {
     // `tsc -b` the hook runs from dist/electron as it is, never from a bundle of older sources.
     code += `exports.builtFrom = ${JSON.stringify(compiledInputs(moduleIds))};\n`;
     fs.writeFileSync(built, code);
-    fs.mkdirSync(path.dirname(outFile), { recursive: true });
     // Renamed into place so a hook starting meanwhile never reads half a file.
-    fs.renameSync(built, `${outFile}.tmp`);
-    fs.renameSync(`${outFile}.tmp`, outFile);
+    fs.renameSync(built, outFile);
     return outFile;
   } finally {
     fs.rmSync(tmpDir, { recursive: true, force: true });
