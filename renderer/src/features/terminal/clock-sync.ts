@@ -174,6 +174,12 @@ export class ClockSync {
       this.#touchedAt = -Infinity;
       this.#termAtTouch = null;
       this.#video.currentTime = Math.max(0, this.#map.termToVideo(now));
+      return;
     }
+    // The user's move landed within USER_MOVE_S of the video: too close to tell from our own seeks' lag, so
+    // the video stays. Once the touch's window has passed it is settled and the video leads again; left
+    // outstanding, it kept the terminal that far off the video for good (the video had moved to the next
+    // picture there was, ~0.7 s after the moment the user picked, and the user picked that moment again).
+    if (!this.#userActive()) this.#termAtTouch = null;
   }
 }
