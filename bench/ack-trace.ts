@@ -11,10 +11,10 @@ import { parseArgs } from 'node:util';
 import type { AckSpan, AckTraceFile } from '../electron/engine/ingest/ack-trace.ts';
 import { startBenchDaemon } from './bench-daemon.ts';
 import { percentile } from './bench-table.ts';
-import { openLoop } from './ingest.ts';
+import { ACK_WARMUP_S, openLoop } from './ingest.ts';
 import { eventFrame, RawLoadClient } from './raw-load.ts';
 
-const WARMUP_S = 2;
+const WARMUP_S = ACK_WARMUP_S;
 const SLOW_MS = 2;
 
 interface ClientAck {
