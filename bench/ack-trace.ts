@@ -14,7 +14,6 @@ import { percentile } from './bench-table.ts';
 import { ACK_WARMUP_S, openLoop } from './ingest.ts';
 import { eventFrame, RawLoadClient } from './raw-load.ts';
 
-const WARMUP_S = ACK_WARMUP_S;
 const SLOW_MS = 2;
 
 interface ClientAck {
@@ -30,9 +29,9 @@ async function load(socketPath: string, rate: number, seconds: number): Promise<
   const start = performance.now();
   client.onAck((ms) => {
     const now = performance.now();
-    if (now - start > WARMUP_S * 1000) acks.push({ sentAt: performance.timeOrigin + now - ms, ms });
+    if (now - start > ACK_WARMUP_S * 1000) acks.push({ sentAt: performance.timeOrigin + now - ms, ms });
   });
-  await openLoop(rate, seconds + WARMUP_S, (i) => {
+  await openLoop(rate, seconds + ACK_WARMUP_S, (i) => {
     client.send(eventFrame('ack-trace', i), 1);
   });
   while (client.acked < client.sent) await new Promise((r) => setTimeout(r, 5));
@@ -136,5 +135,7 @@ try {
 }
 const trace = JSON.parse(fs.readFileSync(file, 'utf8')) as AckTraceFile;
 fs.rmSync(dir, { recursive: true, force: true });
-console.log(`${rate} events/s for ${seconds} s after ${WARMUP_S} s of warm-up; load ${os.loadavg()[0]?.toFixed(2)}`);
+console.log(
+  `${rate} events/s for ${seconds} s after ${ACK_WARMUP_S} s of warm-up; load ${os.loadavg()[0]?.toFixed(2)}`,
+);
 report(trace, acks);

@@ -14,11 +14,11 @@ import { percentile, runStandalone } from './bench-table.ts';
 import type { BenchRow } from './bench-table.ts';
 import { startBenchDaemon } from './bench-daemon.ts';
 import { startBenchXvfb } from './bench-xvfb.ts';
+import { procCpu } from './proc-stat.ts';
 
 const SECONDS = Number(process.env.AEV_BENCH_SECONDS ?? '60');
 const WARMUP_MS = 4000;
 const WINDOW_MS = 10_000;
-const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat times are in 1/100 s
 
 type Scene = 'static' | 'busy';
 
@@ -216,11 +216,7 @@ function paint(display: string, scene: Scene): ChildProcess {
 }
 
 function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command (which may hold spaces) start after the last ')'; utime and stime are 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  return pid === undefined ? Number.NaN : procCpu(`/proc/${pid}/stat`).own;
 }
 
 /** The recording ffmpeg (not one of the short probes the engine runs first): its command line grabs x11. */

@@ -10,6 +10,7 @@ import os from 'node:os';
 import type * as ExportModule from '../electron/engine/export/export-bundle.ts';
 import type { ExportOptions } from '../electron/engine/export/export-bundle.ts';
 import type * as VerifyModule from '../electron/engine/verify/bundle/verify-bundle.ts';
+import { procCpu } from './proc-stat.ts';
 
 const DIST = new URL('../dist/electron/engine/', import.meta.url);
 const { exportBundle } = (await import(new URL('export/export-bundle.js', DIST).href)) as typeof ExportModule;
@@ -36,15 +37,13 @@ export interface ChildTimes {
   readonly threads: Readonly<Record<string, number>>;
 }
 
-/** CPU seconds so far of each thread of this process, by thread id (proc(5): utime + stime, in 1/100 s). */
+/** CPU seconds so far of each thread of this process, by thread id. */
 function threadTicks(): Map<string, { readonly name: string; readonly s: number }> {
   const out = new Map<string, { name: string; s: number }>();
   try {
     for (const tid of fs.readdirSync('/proc/self/task')) {
-      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(tid, { name, s: (Number(fields[11]) + Number(fields[12])) / 100 });
+      const { name, own } = procCpu(`/proc/self/task/${tid}/stat`);
+      out.set(tid, { name, s: own });
     }
   } catch {
     // Not Linux, or a thread ended while being read: the breakdown is a diagnostic only.
@@ -86,11 +85,10 @@ export type ChildResult =
       readonly failed: readonly unknown[];
     });
 
-/** CPU seconds of this process's waited-for children (proc(5): cutime + cstime, in 1/100 s). */
+/** CPU seconds of this process's waited-for children; NaN without /proc. */
 function childrenCpuSeconds(): number {
   try {
-    const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[13]) + Number(fields[14])) / 100;
+    return procCpu('/proc/self/stat').children;
   } catch {
     return Number.NaN;
   }
