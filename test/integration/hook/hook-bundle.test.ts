@@ -141,8 +141,8 @@ describe('aev hook from its one-file build', () => {
       const r = await runLauncher(pkg, ['hook'], testEnv(path.join(tmp.dir, 'damaged')), preToolUse);
       expect(r).toMatchObject({ code: 0, stdout: 'module graph: hook\n', stderr: '' });
       fs.writeFileSync(bundle, 'exports.runHook = () => Promise.resolve(0);\n');
-      const older = await runLauncher(pkg, ['hook'], testEnv(path.join(tmp.dir, 'damaged')), preToolUse);
-      expect(older).toMatchObject({ code: 0, stdout: 'module graph: hook\n' });
+      const foreign = await runLauncher(pkg, ['hook'], testEnv(path.join(tmp.dir, 'damaged')), preToolUse);
+      expect(foreign).toMatchObject({ code: 0, stdout: 'module graph: hook\n' });
     } finally {
       fs.writeFileSync(bundle, good);
     }
