@@ -13,6 +13,28 @@ import { expectAevError } from '../vault/expect-aev-error.ts';
 
 const SESSION = 's_report';
 
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** What the exporter hands ClipCollector.finish, for a bundle of `range` with no sessions' records. */
+function finishing(
+  range: { readonly from: string; readonly to: string },
+  readStill: ClipFinish['readStill'],
+  env: NodeJS.ProcessEnv,
+): ClipFinish {
+  return {
+    bundleId: 'b_test',
+    createdAt: '2026-11-30T10:00:00.000Z',
+    device: 'SHA256:test',
+    encrypted: true,
+    selection: { range, sessions: [] },
+    sessions: [],
+    readStill,
+    tokens: Promise.resolve([]),
+    uncovered: [],
+    env,
+  };
+}
+
 /** A still as the exporter archived it (taken at tool-call event `event`): its descriptor, bytes and digest. */
 function archivedStill(seq: number, event: number, png: Buffer) {
   const content: StreamedContent = { size: png.length, pieces: () => [png] };
@@ -28,7 +50,7 @@ function archivedStill(seq: number, event: number, png: Buffer) {
       }),
     ),
     content,
-    sha256: createHash('sha256').update(png).digest('hex'),
+    sha256: sha256(png),
   };
 }
 
@@ -60,19 +82,8 @@ async function reportWith(
   const clip = new ClipCollector(db, null as unknown as Vault);
   toolCall(clip, db);
   for (const s of stills) clip.media('agent', s);
-  const finish: ClipFinish = {
-    bundleId: 'b_test',
-    createdAt: '2026-11-30T10:00:00.000Z',
-    device: 'SHA256:test',
-    encrypted: true,
-    selection: { range: { from: '2026-11-30T10:00:00.000Z', to: '2026-11-30T10:01:00.000Z' }, sessions: [] },
-    sessions: [],
-    readStill,
-    tokens: Promise.resolve([]),
-    uncovered: [],
-    env: { PATH: '' },
-  };
-  const { files } = await clip.finish(finish);
+  const range = { from: '2026-11-30T10:00:00.000Z', to: '2026-11-30T10:01:00.000Z' };
+  const { files } = await clip.finish(finishing(range, readStill, { PATH: '' }));
   const report = files.find((f) => f.path === 'report.html');
   if (report === undefined || Buffer.isBuffer(report.bytes)) throw new Error('no streamed report.html');
   const out: Buffer[] = [];
@@ -83,7 +94,7 @@ async function reportWith(
 function answer(bytes: Buffer): ReadObject {
   return {
     content: { size: bytes.length, pieces: () => [bytes] },
-    sha256: createHash('sha256').update(bytes).digest('hex'),
+    sha256: sha256(bytes),
     release: () => undefined,
   };
 }
@@ -154,7 +165,7 @@ describe("clip.mp4's video, read again from the vault for the remux", () => {
             seq,
             kind,
             object,
-            sha256: createHash('sha256').update(bytes).digest('hex'),
+            sha256: sha256(bytes),
             bytes: bytes.length,
             start: '2026-11-30T10:00:00.000Z',
             end: '2026-11-30T10:00:01.000Z',
@@ -162,23 +173,18 @@ describe("clip.mp4's video, read again from the vault for the remux", () => {
           }),
         ),
         content: { size: bytes.length, pieces: () => [bytes] },
-        sha256: createHash('sha256').update(bytes).digest('hex'),
+        sha256: sha256(bytes),
       });
       clip.media('screen', item(1, 'video-init', 'v_init', archived.init));
       clip.media('screen', item(2, 'video-fragment', 'v_frag', archived.fragment));
       await expectAevError(
-        clip.finish({
-          bundleId: 'b_test',
-          createdAt: '2026-11-30T10:00:00.000Z',
-          device: 'SHA256:test',
-          encrypted: true,
-          selection: { range: { from: '2026-11-30T10:00:00.000Z', to: '2026-11-30T10:00:01.000Z' }, sessions: [] },
-          sessions: [],
-          readStill: () => Promise.reject(new Error('no stills here')),
-          tokens: Promise.resolve([]),
-          uncovered: [],
-          env: process.env,
-        }),
+        clip.finish(
+          finishing(
+            { from: '2026-11-30T10:00:00.000Z', to: '2026-11-30T10:00:01.000Z' },
+            () => Promise.reject(new Error('no stills here')),
+            process.env,
+          ),
+        ),
         'E_OBJECT_CORRUPT',
         'video item 2 of s_screen changed during the export',
       );
