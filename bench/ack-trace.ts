@@ -11,33 +11,10 @@ import { parseArgs } from 'node:util';
 import type { AckSpan, AckTraceFile } from '../electron/engine/ingest/ack-trace.ts';
 import { startBenchDaemon } from './bench-daemon.ts';
 import { percentile } from './bench-table.ts';
-import { ACK_WARMUP_S, openLoop } from './ingest.ts';
-import { eventFrame, RawLoadClient } from './raw-load.ts';
+import type { ClientAck } from './ingest.ts';
+import { ACK_WARMUP_S, openLoopAcks } from './ingest.ts';
 
 const SLOW_MS = 2;
-
-interface ClientAck {
-  /** Epoch ms the frame was written. */
-  readonly sentAt: number;
-  readonly ms: number;
-}
-
-/** Open loop at `rate`/s; each ack's send time and latency as the client saw them. */
-async function load(socketPath: string, rate: number, seconds: number): Promise<ClientAck[]> {
-  const client = await RawLoadClient.connect(socketPath);
-  const acks: ClientAck[] = [];
-  const start = performance.now();
-  client.onAck((ms) => {
-    const now = performance.now();
-    if (now - start > ACK_WARMUP_S * 1000) acks.push({ sentAt: performance.timeOrigin + now - ms, ms });
-  });
-  await openLoop(rate, seconds + ACK_WARMUP_S, (i) => {
-    client.send(eventFrame('ack-trace', i), 1);
-  });
-  while (client.acked < client.sent) await new Promise((r) => setTimeout(r, 5));
-  client.close();
-  return acks;
-}
 
 function row(name: string, values: number[]): string {
   const v = values.sort((a, b) => a - b);
@@ -129,7 +106,7 @@ const file = path.join(dir, 'trace.json');
 const daemon = await startBenchDaemon({ AEV_TRACE_ACKS: file }, values['node-arg']);
 let acks: ClientAck[];
 try {
-  acks = await load(daemon.socketPath, rate, seconds);
+  acks = await openLoopAcks(daemon.socketPath, rate, seconds);
 } finally {
   await daemon.stop();
 }

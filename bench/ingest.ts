@@ -35,25 +35,32 @@ export async function openLoop(rate: number, seconds: number, send: (i: number) 
  */
 export const ACK_WARMUP_S = 15;
 
-/** Open-loop load at `rate` events/s on one connection; latency from write to ack. Warm-up excluded. */
-async function ackLatency(
-  socketPath: string,
-  rate: number,
-  seconds: number,
-  warmupSeconds = ACK_WARMUP_S,
-): Promise<number[]> {
+/** One acknowledgement as the load client saw it. */
+export interface ClientAck {
+  /** Epoch ms the frame was written. */
+  readonly sentAt: number;
+  /** From the write to the ack. */
+  readonly ms: number;
+}
+
+/**
+ * Open-loop load at `rate` events/s on one connection for ACK_WARMUP_S + `seconds`; the acks of the last
+ * `seconds`, in the order they came.
+ */
+export async function openLoopAcks(socketPath: string, rate: number, seconds: number): Promise<ClientAck[]> {
   const client = await RawLoadClient.connect(socketPath);
-  const latencies: number[] = [];
+  const acks: ClientAck[] = [];
   const start = performance.now();
   client.onAck((ms) => {
-    if (performance.now() - start > warmupSeconds * 1000) latencies.push(ms);
+    const now = performance.now();
+    if (now - start > ACK_WARMUP_S * 1000) acks.push({ sentAt: performance.timeOrigin + now - ms, ms });
   });
-  await openLoop(rate, seconds + warmupSeconds, (i) => {
+  await openLoop(rate, seconds + ACK_WARMUP_S, (i) => {
     client.send(eventFrame('latency', i), 1);
   });
   while (client.acked < client.sent) await new Promise((r) => setTimeout(r, 5));
   client.close();
-  return latencies.sort((a, b) => a - b);
+  return acks;
 }
 
 /** Closed-loop load: each client keeps `window` events in flight for `seconds`. */
@@ -180,7 +187,7 @@ function sqliteBaseline(seconds: number): number {
 export async function run(): Promise<BenchRow[]> {
   const daemon = await startBenchDaemon();
   try {
-    const lat = await ackLatency(daemon.socketPath, 1000, 10);
+    const lat = (await openLoopAcks(daemon.socketPath, 1000, 10)).map((a) => a.ms).sort((a, b) => a - b);
     const echo = await echoBaseline(1000, 5);
     const commit = await commitBaseline(1000, 5);
     const floor = await flushFloor(daemon.dataRoot, 1000, 5);
