@@ -89,22 +89,19 @@ export function startTokenFacts(selection: Selection, trustPem: string): TokenFa
     return here();
   }
   let stopped = false;
+  // Settled at the thread's exit, not at its answer, so that once the facts are in, the thread is gone
+  // (the export leaves no thread behind; Node joins the thread before 'exit'). A thread that fails or
+  // ends without answering: the checks are made here instead.
   const facts = new Promise<readonly ReportToken[]>((resolve) => {
-    let settled = false;
-    const settle = (value: () => readonly ReportToken[]): void => {
-      if (settled) return;
-      settled = true;
-      resolve(stopped ? [] : value());
-    };
-    worker.once('message', (reply: readonly ReportToken[]) => {
-      settle(() => reply);
+    let reply: readonly ReportToken[] | undefined;
+    worker.once('message', (answer: readonly ReportToken[]) => {
+      reply = answer;
     });
-    // A thread that fails or ends without answering: the checks are made here instead.
-    worker.once('error', () => {
-      settle(() => checkTokenFacts(tokens, trustPem));
+    worker.on('error', () => {
+      // 'exit' follows; the listener keeps the error from being thrown here.
     });
     worker.once('exit', () => {
-      settle(() => checkTokenFacts(tokens, trustPem));
+      resolve(stopped ? [] : (reply ?? checkTokenFacts(tokens, trustPem)));
     });
   });
   return {

@@ -9,6 +9,22 @@ import type { OpensslTsa } from '../../../helpers/openssl-tsa.ts';
 
 const threads = (): number => fs.readdirSync('/proc/self/task').length;
 
+/**
+ * The thread count once no thread has started or ended for 300 ms: a thread of the runner's or of an
+ * earlier test may still be ending (once, a count taken at the start of a test dropped by one during it).
+ */
+async function settledThreads(): Promise<number> {
+  let count = threads();
+  let since = Date.now();
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+    await new Promise((r) => setTimeout(r, 20));
+    const now = threads();
+    if (now !== count) [count, since] = [now, Date.now()];
+    else if (Date.now() - since >= 300) return count;
+  }
+  throw new Error(`the thread count did not settle (${String(count)})`);
+}
+
 /** A selection of one session with `records`, each stamped by `tokens` (record seq → token bytes). */
 function selectionOf(records: ReadonlyMap<number, Buffer>, tokens: readonly { seq: number; response: Buffer }[]) {
   const rec = (seq: number, record: Buffer) => ({ body: { seq }, stored: { record } });
@@ -49,11 +65,13 @@ describe('token facts for report.html', () => {
       { seq: 2, response: Buffer.from('not a token') },
     ];
     const selection = selectionOf(records, tokens);
-    const before = threads();
+    const before = await settledThreads();
     const started = startTokenFacts(selection, tsa.rootPem);
     // The checks run on a thread of their own, started at once.
     expect(threads()).toBeGreaterThan(before);
     const onThread = await started.facts;
+    // Its facts come once the thread has ended.
+    expect(threads()).toBe(before);
     const here = checkTokenFacts(tokensToCheck(selection), tsa.rootPem);
     expect(onThread).toEqual(here);
     expect(onThread.map((t) => t.valid)).toEqual([true, true, false, false, false]);
@@ -75,7 +93,7 @@ describe('token facts for report.html', () => {
   it('ends its thread when the export stops early, and then gives no facts', async () => {
     const records = new Map([[1, Buffer.from('{"record":1}')]]);
     const response = await stamp(records.get(1) ?? Buffer.alloc(0));
-    const before = threads();
+    const before = await settledThreads();
     const job = startTokenFacts(selectionOf(records, [{ seq: 1, response }]), tsa.rootPem);
     expect(threads()).toBeGreaterThan(before);
     await job.stop();
