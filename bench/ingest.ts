@@ -1,7 +1,10 @@
 // Ingest benchmark (issue: foundation): socket ack latency at 1,000 events/s and sustained events/s
 // with durable acks, against a real compiled `aev daemon`. Baselines on the same machine: a bare
-// Node Unix-socket echo round trip, and raw SQLite inserts in fsync'd transactions.
+// Node Unix-socket echo round trip, the simplest durable-ack server (durable-ack-server.ts) under the
+// same client, and raw SQLite inserts in fsync'd transactions.
 import BetterSqlite3 from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -111,6 +114,33 @@ async function echoBaseline(rate: number, seconds: number): Promise<number[]> {
   return latencies.sort((a, b) => a - b);
 }
 
+/**
+ * The same open-loop client and warm-up against bench/durable-ack-server.ts in a process of its own (one
+ * fsync'd SQLite commit per chunk read, nothing else): what a durable ack over a socket costs on this
+ * machine before any of the engine's work. The acks' latencies, sorted.
+ */
+async function durableAckServer(rate: number, seconds: number): Promise<number[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aev-durable-ack-'));
+  const server = spawn(process.execPath, [new URL('durable-ack-server.ts', import.meta.url).pathname, dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = once(server, 'exit');
+  try {
+    const [first] = (await Promise.race([
+      once(server.stdout, 'data'),
+      exited.then(() => {
+        throw new Error('bench/durable-ack-server.ts ended before it listened');
+      }),
+    ])) as [Buffer];
+    const acks = await openLoopAcks(first.toString('utf8').trim(), rate, seconds);
+    return acks.map((a) => a.ms).sort((a, b) => a - b);
+  } finally {
+    server.kill('SIGTERM');
+    await exited;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The floor for a durable ack: one-row SQLite commits (WAL, synchronous=FULL) at `rate`/s, latency each. */
 async function commitBaseline(rate: number, seconds: number): Promise<number[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aev-commit-'));
@@ -189,6 +219,7 @@ export async function run(): Promise<BenchRow[]> {
   try {
     const lat = (await openLoopAcks(daemon.socketPath, 1000, 10)).map((a) => a.ms).sort((a, b) => a - b);
     const echo = await echoBaseline(1000, 5);
+    const simplest = await durableAckServer(1000, 10);
     const commit = await commitBaseline(1000, 5);
     const floor = await flushFloor(daemon.dataRoot, 1000, 5);
     const eps = await throughput(daemon.socketPath, 8, 512, 10);
@@ -210,6 +241,15 @@ export async function run(): Promise<BenchRow[]> {
         met: percentile(lat, 99) <= 2,
         baseline: `echo round trip p99 ${percentile(echo, 99).toFixed(3)} ms; one fsync'd SQLite commit p99 ${percentile(commit, 99).toFixed(2)} ms; disk flush floor p99 ${percentile(floor, 99).toFixed(2)} ms`,
         note: `${lat.length} events over 10 s after ${ACK_WARMUP_S} s of warm-up, each acked after fsync`,
+      },
+      {
+        name: 'simplest durable ack p99 @1k ev/s',
+        figure: percentile(simplest, 99),
+        unit: 'ms',
+        target: '—',
+        met: true,
+        baseline: `the same client against bench/durable-ack-server.ts: p50 ${percentile(simplest, 50).toFixed(2)} ms, ${((100 * simplest.filter((ms) => ms > 2).length) / Math.max(1, simplest.length)).toFixed(1)}% over 2 ms`,
+        note: `a process that commits each chunk's lines in one fsync'd SQLite transaction and acks them, nothing else; ${simplest.length} events over 10 s after ${ACK_WARMUP_S} s of warm-up`,
       },
       {
         name: 'disk flush floor p50',
