@@ -4,7 +4,7 @@ import type { AgentKind } from '../../common/model/agent.ts';
 import type { RedactionCount } from '../../common/model/event.ts';
 import type { IngestEvent } from '../../common/protocol/frames.ts';
 import type { Received } from './endpoint-handler.ts';
-import { claudeCodeHookPayloadSchema } from '../../common/protocol/claude-code-hooks.ts';
+import { claudeCodeHookPayloadSchema, claudeCodeSchemaFor } from '../../common/protocol/claude-code-hooks.ts';
 import { redactIngest } from '../redact/redact-ingest.ts';
 import type { Redactor } from '../redact/redactor.ts';
 
@@ -45,7 +45,11 @@ export function normalizeEvent(
 ): NormalizedEvent {
   const schema = event.agent === 'claude-code' ? claudeCodeHookPayloadSchema : basePayloadSchema;
   const check = (payload: unknown, after: string): z.infer<typeof basePayloadSchema> => {
-    const parsed = schema.safeParse(payload);
+    // One parse for a valid payload; a refusal is reported by the whole schema (claudeCodeSchemaFor).
+    const fast = event.agent === 'claude-code' ? claudeCodeSchemaFor(payload) : schema;
+    const accepted = fast.safeParse(payload);
+    if (accepted.success) return accepted.data;
+    const parsed = fast === schema ? accepted : schema.safeParse(payload);
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0];
     const where = issue === undefined ? '' : ` at payload.${issue.path.join('.')}`;

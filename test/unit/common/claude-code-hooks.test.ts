@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CLAUDE_CODE_HOOK_EVENTS,
   claudeCodeHookPayloadSchema,
+  claudeCodeSchemaFor,
   denyDecision,
   isClaudeCodeHookEvent,
   isToolEvent,
@@ -95,6 +96,39 @@ describe('claudeCodeHookPayloadSchema', () => {
   it('refuses values that are not objects at all', () => {
     for (const bad of [null, 'PreToolUse', 42, ['session_id']])
       expect(claudeCodeHookPayloadSchema.safeParse(bad).success).toBe(false);
+  });
+});
+
+describe('claudeCodeSchemaFor (the ingest path parses a payload once)', () => {
+  it('accepts and refuses exactly what the whole schema does, for every sample with each field removed or of another type', () => {
+    const variants: unknown[] = [null, 42, 'Stop', [], { hook_event_name: 'Stop' }, { session_id: 's1' }];
+    for (const f of fixtures) {
+      variants.push(f.payload, { ...f.payload, hook_event_name: 'SomethingNew' });
+      for (const key of ['session_id', 'hook_event_name', 'tool_name', 'tool_use_id', ...Object.keys(f.payload)]) {
+        const { [key]: _, ...without } = f.payload;
+        variants.push(without);
+        for (const other of [42, 'text', '', null, true, { a: 1 }, ['x'], 'x'.repeat(300)])
+          variants.push({ ...f.payload, [key]: other });
+      }
+    }
+    let refused = 0;
+    for (const payload of variants) {
+      const whole = claudeCodeHookPayloadSchema.safeParse(payload);
+      const fast = claudeCodeSchemaFor(payload).safeParse(payload);
+      expect(fast.success, JSON.stringify(payload).slice(0, 200)).toBe(whole.success);
+      if (whole.success) expect(fast.data).toEqual(whole.data);
+      else refused += 1;
+    }
+    // Both outcomes are exercised in numbers.
+    expect(refused).toBeGreaterThan(200);
+    expect(variants.length - refused).toBeGreaterThan(200);
+  });
+
+  it('gives a known event its own schema and anything else the whole one', () => {
+    const bash = sample('PreToolUse.Bash');
+    expect(claudeCodeSchemaFor(bash)).not.toBe(claudeCodeHookPayloadSchema);
+    for (const other of [{ ...bash, hook_event_name: 'SomethingNew' }, { ...bash, hook_event_name: 7 }, null, 'x'])
+      expect(claudeCodeSchemaFor(other)).toBe(claudeCodeHookPayloadSchema);
   });
 });
 
