@@ -267,9 +267,8 @@ export const claudeCodeHookPayloadSchema: z.ZodType<ClaudeCodeHookPayload> = bas
  * The schema that alone decides `payload`, for the ingest path (every event passes it): a known event's
  * own schema, so a valid payload is parsed once instead of by the base schema and then again by its
  * event's (the bench's Pre/PostToolUse payloads, warm: 1.5 µs a payload for both, 0.95 µs for one). It
- * accepts exactly what
- * `claudeCodeHookPayloadSchema` accepts; its issues can differ (both the base and the event's), so a
- * refusal is reported from `claudeCodeHookPayloadSchema`.
+ * accepts exactly what `claudeCodeHookPayloadSchema` accepts; its issues can differ (both the base and
+ * the event's), so a refusal is reported from `claudeCodeHookPayloadSchema`.
  */
 export function claudeCodeSchemaFor(payload: unknown): z.ZodType<ClaudeCodeHookPayload> {
   const name =
