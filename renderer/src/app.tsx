@@ -45,9 +45,10 @@ export function App({ api }: { readonly api: AppApi }) {
       const routed = screenOf(location.hash);
       if (routed !== null) setScreen(routed);
     };
+    // Only while nothing is on screen yet: a tab the user chose before the answer came stays chosen.
     if (screenOf(location.hash) === null)
       void api.onboarding({}).then((r) => {
-        setScreen(r.ok && !r.value.onboarded ? { name: 'onboarding' } : { name: 'sessions' });
+        setScreen((shown) => shown ?? (r.ok && !r.value.onboarded ? { name: 'onboarding' } : { name: 'sessions' }));
       });
     else follow();
     window.addEventListener('hashchange', follow);

@@ -181,10 +181,27 @@ describe.skipIf(!canRun)('desktop UI in Chromium (real engine, Xvfb, ffmpeg, TSA
     const mac = createAppHostContext({ ...hostOptions(), platform: 'darwin' });
     const macBridge = await startUiBridge({ app: mac, port: 0, staticDir: RENDERER_DIR });
     const macPage = await browser.newPage();
+    // The first view is decided by the app's first onboarding question; its answer is held back here until
+    // Setup has been clicked, and arriving after the click it must not take the user away from the tab they
+    // chose. (The Setup view asks its own, which goes through.)
+    const clicked = Promise.withResolvers<undefined>();
+    let asked = 0;
+    await macPage.route('**/api/onboarding', async (route) => {
+      if (asked++ === 0) await clicked.promise;
+      await route.continue();
+    });
     try {
       await macPage.goto(macBridge.url);
       await macPage.getByRole('button', { name: 'Setup' }).click();
       await macPage.getByText('Screen & System Audio Recording').waitFor({ timeout: 10_000 });
+      expect(asked).toBeGreaterThanOrEqual(2);
+      const answered = macPage.waitForResponse('**/api/onboarding');
+      clicked.resolve(undefined);
+      await answered;
+      // The old app switched to Sessions on this answer (a click made before it was lost): give it time to.
+      await macPage.waitForTimeout(500);
+      expect(await macPage.getByRole('button', { name: 'Setup' }).getAttribute('aria-current')).toBe('page');
+      expect(await macPage.getByText('Screen & System Audio Recording').isVisible()).toBe(true);
     } finally {
       await macPage.close();
       await macBridge.close();
