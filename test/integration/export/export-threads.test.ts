@@ -6,16 +6,12 @@ import { exportBundle } from '../../../electron/engine/export/export-bundle.ts';
 import type { ExportOptions } from '../../../electron/engine/export/export-bundle.ts';
 import { TEST_PASSPHRASE } from '../../helpers/daemon-process.ts';
 import { RawClient, terminalOpenFrame } from '../../helpers/raw-client.ts';
+import { processCounts } from '../../helpers/process-counts.ts';
 import { openIndexFile, until } from '../../helpers/sealing.ts';
 import { startTestEngine } from '../../helpers/test-engine.ts';
 import type { TestEngine } from '../../helpers/test-engine.ts';
 import { makeTempDir } from '../../helpers/temp-dir.ts';
 import { decryptWithUs } from '../../unit/engine/age/age-helpers.ts';
-
-/** This process's open descriptors and threads (Linux): an export must leave neither behind. */
-function processCounts(): { readonly fds: number; readonly threads: number } {
-  return { fds: fs.readdirSync('/proc/self/fd').length, threads: fs.readdirSync('/proc/self/task').length };
-}
 
 /**
  * The export's vault reader and bundle writer threads on a real recording (a terminal session sealed by a

@@ -8,6 +8,8 @@ import { ageDecryptFile, SLAB_BYTES } from '../../../../electron/engine/age/age-
 import { ageEncrypt } from '../../../../electron/engine/age/age-encrypt.ts';
 import { generateIdentity } from '../../../../electron/engine/age/age-keys.ts';
 import { CHUNK_BYTES } from '../../../../electron/engine/age/age-stream.ts';
+import { processCounts } from '../../../helpers/process-counts.ts';
+import type { ProcessCounts } from '../../../helpers/process-counts.ts';
 import { makeTempDir } from '../../../helpers/temp-dir.ts';
 import { pieces } from './age-helpers.ts';
 
@@ -32,15 +34,6 @@ function write(bytes: Buffer): string {
 
 /** Where the payload's chunks start in `sealed` (everything before is header and nonce). */
 const payloadAt = sealed.length - (Math.ceil(plain.length / CHUNK_BYTES) * 16 + plain.length);
-
-/** The descriptors and threads of this process (each test file runs in a process of its own). */
-function resources(): { fds: number; threads: number } {
-  const status = fs.readFileSync('/proc/self/status', 'utf8');
-  return {
-    fds: fs.readdirSync('/proc/self/fd').length,
-    threads: Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN),
-  };
-}
 
 /**
  * Reads a file, giving every piece back once hashed (so the worker refills its slabs), or fails.
@@ -83,16 +76,16 @@ async function decryptInThread(bytes: Buffer): Promise<{ code: ErrorCode | null;
 }
 
 /** Waits for the worker's thread to be gone from /proc (its exit event precedes the OS thread's end). */
-async function settled(before: { fds: number; threads: number }): Promise<{ fds: number; threads: number }> {
-  for (let i = 0; i < 50 && resources().threads > before.threads; i++)
+async function settled(before: ProcessCounts): Promise<ProcessCounts> {
+  for (let i = 0; i < 50 && processCounts().threads > before.threads; i++)
     await new Promise((resolve) => setTimeout(resolve, 20));
-  return resources();
+  return processCounts();
 }
 
 describe('age decryption of a file on a worker thread', () => {
   it('yields exactly the plaintext while every slab is given back and refilled', async () => {
     await decryptFile(write(sealed)); // warm-up: thread pools and module caches that stay
-    const before = resources();
+    const before = processCounts();
     const r = await decryptFile(write(sealed));
     const digest = createHash('sha256').update(plain).digest('hex');
     expect(r).toEqual({ digest, bytes: plain.length, detached: Math.ceil(plain.length / SLAB_BYTES) });
@@ -108,11 +101,11 @@ describe('age decryption of a file on a worker thread', () => {
       expect((r as { detached: number }).detached).toBeGreaterThan(0);
     }
     // By default a payload under 32 MiB is decrypted in this thread alone: no worker is started for it.
-    const before = resources();
+    const before = processCounts();
     const hash = createHash('sha256');
     for await (const piece of ageDecryptFile(write(sealed), identities)) {
       hash.update(piece);
-      expect(resources().threads).toBe(before.threads);
+      expect(processCounts().threads).toBe(before.threads);
     }
     expect(hash.digest('hex')).toBe(digest);
   });
@@ -132,7 +125,7 @@ describe('age decryption of a file on a worker thread', () => {
       Buffer.concat([sealed, Buffer.from('x')]),
     ];
     for (const bytes of cuts) {
-      const before = resources();
+      const before = processCounts();
       const expected = await decryptInThread(bytes);
       expect(expected?.code).toMatch(/^E_AGE_(AUTH|FORMAT)$/);
       for (const handOverBy of [0, 20]) expect(await decryptFile(write(bytes), handOverBy)).toEqual(expected);
@@ -141,16 +134,16 @@ describe('age decryption of a file on a worker thread', () => {
   });
 
   it('refuses a file made for someone else before any thread starts', async () => {
-    const before = resources();
+    const before = processCounts();
     const foreign = ageEncrypt(plain.subarray(0, 1000), [generateIdentity().recipient]);
     const r = await decryptFile(write(foreign));
     expect(r).toEqual(await decryptInThread(foreign));
     expect(r).toMatchObject({ code: 'E_AGE_NO_IDENTITY' });
-    expect(resources()).toEqual(before);
+    expect(processCounts()).toEqual(before);
   });
 
   it('stops the thread and closes the file when the reader stops early', async () => {
-    const before = resources();
+    const before = processCounts();
     let seen = 0;
     for await (const piece of ageDecryptFile(write(sealed), identities, { handOverBy: 0 })) {
       seen += piece.length;

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateIdentity } from '../../../../electron/engine/age/age-keys.ts';
 import { CHUNK_BYTES } from '../../../../electron/engine/age/age-stream.ts';
 import { openBundleSink } from '../../../../electron/engine/export/bundle-sink.ts';
+import { processCounts } from '../../../helpers/process-counts.ts';
 import { makeTempDir } from '../../../helpers/temp-dir.ts';
 import { decryptWithUs, HAS_AGE_CLI } from '../age/age-helpers.ts';
 import { writeAll } from './sink-helpers.ts';
@@ -22,11 +23,6 @@ afterAll(() => {
   if (noSmallDisk === null) spawnSync('umount', [mountDir]);
   tmp.cleanup();
 });
-
-/** This process's open descriptors and threads (Linux), to prove a failed export leaks neither. */
-function processCounts(): { readonly fds: number; readonly threads: number } {
-  return { fds: fs.readdirSync('/proc/self/fd').length, threads: fs.readdirSync('/proc/self/task').length };
-}
 
 describe('the bundle writer thread', () => {
   it('seals archives that end on, just after and just before a block or chunk boundary, and an empty one', async () => {

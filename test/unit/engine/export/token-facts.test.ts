@@ -1,29 +1,13 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Selection } from '../../../../electron/engine/export/bundle-selection.ts';
 import { checkTokenFacts, startTokenFacts, tokensToCheck } from '../../../../electron/engine/export/token-facts.ts';
 import { buildTimestampRequest } from '../../../../electron/engine/tsa/timestamp-request.ts';
 import { startOpensslTsa } from '../../../helpers/openssl-tsa.ts';
+import { processCounts, settledThreads } from '../../../helpers/process-counts.ts';
 import type { OpensslTsa } from '../../../helpers/openssl-tsa.ts';
 
-const threads = (): number => fs.readdirSync('/proc/self/task').length;
-
-/**
- * The thread count once no thread has started or ended for 300 ms: a thread of the runner's or of an
- * earlier test may still be ending (once, a count taken at the start of a test dropped by one during it).
- */
-async function settledThreads(): Promise<number> {
-  let count = threads();
-  let since = Date.now();
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
-    await new Promise((r) => setTimeout(r, 20));
-    const now = threads();
-    if (now !== count) [count, since] = [now, Date.now()];
-    else if (Date.now() - since >= 300) return count;
-  }
-  throw new Error(`the thread count did not settle (${String(count)})`);
-}
+const threads = (): number => processCounts().threads;
 
 /** A selection of one session with `records`, each stamped by `tokens` (record seq → token bytes). */
 function selectionOf(records: ReadonlyMap<number, Buffer>, tokens: readonly { seq: number; response: Buffer }[]) {
