@@ -19,13 +19,14 @@ const commit = db.transaction((lines: readonly string[]) => {
   for (const line of lines) insert.run(Buffer.from(line));
 });
 
+const hello = (line: string): boolean => line.startsWith('{"type":"hello"');
+
 const server = net.createServer((socket) => {
   let tail = '';
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => {
     const lines = (tail + chunk).split('\n');
     tail = lines.pop() ?? '';
-    const hello = (line: string): boolean => line.startsWith('{"type":"hello"');
     commit(lines.filter((line) => !hello(line)));
     socket.write(lines.map((line) => (hello(line) ? '{"type":"hello"}\n' : '{"type":"ack"}\n')).join(''));
   });

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startBenchDaemon } from './bench-daemon.ts';
 import type { BenchRow } from './bench-table.ts';
 import { percentile, runStandalone } from './bench-table.ts';
@@ -66,6 +67,11 @@ export async function openLoopAcks(socketPath: string, rate: number, seconds: nu
   return acks;
 }
 
+/** The acks' latencies (ms), sorted for percentiles. */
+function latencies(acks: readonly ClientAck[]): number[] {
+  return acks.map((a) => a.ms).sort((a, b) => a - b);
+}
+
 /** Closed-loop load: each client keeps `window` events in flight for `seconds`. */
 async function throughput(socketPath: string, clients: number, window: number, seconds: number): Promise<number> {
   const all = await Promise.all(Array.from({ length: clients }, () => RawLoadClient.connect(socketPath)));
@@ -121,7 +127,7 @@ async function echoBaseline(rate: number, seconds: number): Promise<number[]> {
  */
 async function durableAckServer(rate: number, seconds: number): Promise<number[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aev-durable-ack-'));
-  const server = spawn(process.execPath, [new URL('durable-ack-server.ts', import.meta.url).pathname, dir], {
+  const server = spawn(process.execPath, [fileURLToPath(new URL('durable-ack-server.ts', import.meta.url)), dir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = once(server, 'exit');
@@ -132,8 +138,7 @@ async function durableAckServer(rate: number, seconds: number): Promise<number[]
         throw new Error('bench/durable-ack-server.ts ended before it listened');
       }),
     ])) as [Buffer];
-    const acks = await openLoopAcks(first.toString('utf8').trim(), rate, seconds);
-    return acks.map((a) => a.ms).sort((a, b) => a - b);
+    return latencies(await openLoopAcks(first.toString('utf8').trim(), rate, seconds));
   } finally {
     server.kill('SIGTERM');
     await exited;
@@ -217,7 +222,7 @@ function sqliteBaseline(seconds: number): number {
 export async function run(): Promise<BenchRow[]> {
   const daemon = await startBenchDaemon();
   try {
-    const lat = (await openLoopAcks(daemon.socketPath, 1000, 10)).map((a) => a.ms).sort((a, b) => a - b);
+    const lat = latencies(await openLoopAcks(daemon.socketPath, 1000, 10));
     const echo = await echoBaseline(1000, 5);
     const simplest = await durableAckServer(1000, 10);
     const commit = await commitBaseline(1000, 5);
